@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Brings a fresh Debian/Ubuntu machine to a runnable state: Debian packages for the embedded engine,
+// npm dependencies, and the TypeScript build. Each step is skipped when already satisfied, so
+// `npm start` and `npm test` can call it every time. Plain Node, no dependencies: it runs before any exist.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const forTests = process.argv.includes('--tests');
+
+/** Debian packages the embedded engine needs at run time (speech-to-text, text-to-speech). */
+const runtimePackages = ['flite', 'pocketsphinx', 'pocketsphinx-en-us', 'libpocketsphinx3', 'libsphinxbase3'];
+/** Extra packages the test suite needs: a real browser for the dashboard tests. */
+const testPackages = ['chromium'];
+
+function log(msg) {
+  process.stderr.write(`[bootstrap] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${r.status ?? r.signal}`);
+  }
+}
+
+function missingDebianPackages(names) {
+  return names.filter((name) => {
+    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+    return r.status !== 0 || !r.stdout.includes('install ok installed');
+  });
+}
+
+function ensureDebianPackages() {
+  const wanted = forTests ? [...runtimePackages, ...testPackages] : runtimePackages;
+  if (spawnSync('dpkg-query', ['--version']).status !== 0) {
+    log(`not a Debian system: install ${wanted.join(' ')} with your package manager`);
+    return;
+  }
+  const missing = missingDebianPackages(wanted);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    log(`missing Debian packages; run: sudo apt-get install -y ${missing.join(' ')}`);
+    if (missing.some((p) => runtimePackages.includes(p))) process.exit(1);
+    return;
+  }
+  log(`installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+}
+
+function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+  if (!stale) return;
+  log('installing npm dependencies');
+  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+}
+
+function ensureBuild() {
+  // Incremental: a no-op build takes about a second, so always running it is simpler than guessing staleness.
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+}
+
+try {
+  ensureDebianPackages();
+  ensureNodeModules();
+  ensureBuild();
+} catch (err) {
+  log(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}

@@ -1,0 +1,132 @@
+// Twilio Media Streams WebSocket messages (docs: "Media Streams - WebSocket Messages").
+// Inbound `media` is the hot path (50 per second per call): it is recognised and checked by hand,
+// without a schema library; the rare control messages are validated with zod.
+import { z } from 'zod';
+
+// Twilio sends sequenceNumber, chunk and timestamp as strings; accept numbers too, keep numbers inside.
+const numeric = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const ConnectedSchema = z.object({ event: z.literal('connected'), protocol: z.string().optional(), version: z.string().optional() });
+
+const StartSchema = z.object({
+  event: z.literal('start'),
+  sequenceNumber: numeric.optional(),
+  streamSid: z.string().min(1),
+  start: z.object({
+    accountSid: z.string().default(''),
+    streamSid: z.string().min(1),
+    callSid: z.string().min(1),
+    tracks: z.array(z.string()).default(['inbound']),
+    mediaFormat: z
+      .object({ encoding: z.string(), sampleRate: z.number(), channels: z.number() })
+      .default({ encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }),
+    customParameters: z.record(z.string(), z.string()).default({}),
+  }),
+});
+
+const MarkSchema = z.object({
+  event: z.literal('mark'),
+  sequenceNumber: numeric.optional(),
+  streamSid: z.string(),
+  mark: z.object({ name: z.string() }),
+});
+
+const DtmfSchema = z.object({
+  event: z.literal('dtmf'),
+  sequenceNumber: numeric.optional(),
+  streamSid: z.string(),
+  dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(/^[0-9*#A-Da-dw]$/, 'one DTMF digit') }),
+});
+
+const StopSchema = z.object({
+  event: z.literal('stop'),
+  sequenceNumber: numeric.optional(),
+  streamSid: z.string(),
+  stop: z.object({ accountSid: z.string().optional(), callSid: z.string().optional() }).default({}),
+});
+
+const ControlSchema = z.discriminatedUnion('event', [ConnectedSchema, StartSchema, MarkSchema, DtmfSchema, StopSchema]);
+
+export type TwilioStart = z.infer<typeof StartSchema>;
+export type TwilioControl = z.infer<typeof ControlSchema>;
+
+export interface TwilioMedia {
+  event: 'media';
+  streamSid: string;
+  sequenceNumber: number;
+  track: string;
+  chunk: number;
+  timestamp: number;
+  /** base64 mu-law, decoded lazily by whoever needs the bytes. */
+  payload: string;
+}
+
+export type TwilioInbound = TwilioControl | TwilioMedia;
+
+export type TwilioParsed =
+  | { kind: 'ok'; message: TwilioInbound }
+  | { kind: 'unknown'; event: string }
+  | { kind: 'invalid'; reason: string };
+
+const CONTROL_EVENTS = new Set(['connected', 'start', 'mark', 'dtmf', 'stop']);
+
+function parseMedia(raw: Record<string, unknown>): TwilioParsed {
+  const media = raw.media as Record<string, unknown> | undefined;
+  if (typeof media !== 'object' || media === null) return { kind: 'invalid', reason: 'media: missing "media" object' };
+  const payload = media.payload;
+  if (typeof payload !== 'string') return { kind: 'invalid', reason: 'media: "payload" must be a base64 string' };
+  if (typeof raw.streamSid !== 'string') return { kind: 'invalid', reason: 'media: missing "streamSid"' };
+  const timestamp = Number(media.timestamp ?? NaN);
+  const chunk = Number(media.chunk ?? NaN);
+  const sequenceNumber = Number(raw.sequenceNumber ?? NaN);
+  return {
+    kind: 'ok',
+    message: {
+      event: 'media',
+      streamSid: raw.streamSid,
+      sequenceNumber,
+      track: typeof media.track === 'string' ? media.track : 'inbound',
+      chunk,
+      timestamp,
+      payload,
+    },
+  };
+}
+
+export function parseTwilioMessage(text: string): TwilioParsed {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', reason: 'not JSON' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'invalid', reason: 'not a JSON object' };
+  const event = (raw as { event?: unknown }).event;
+  if (typeof event !== 'string') return { kind: 'invalid', reason: 'missing "event"' };
+  if (event === 'media') return parseMedia(raw as Record<string, unknown>);
+  if (!CONTROL_EVENTS.has(event)) return { kind: 'unknown', event };
+  const r = ControlSchema.safeParse(raw);
+  if (r.success) return { kind: 'ok', message: r.data };
+  return { kind: 'invalid', reason: `${event}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+}
+
+// ---- what the server sends (serialised by hand: media goes out 50 times a second) -------------
+
+export function mediaMessage(streamSid: string, payloadBase64: string): string {
+  return `{"event":"media","streamSid":${JSON.stringify(streamSid)},"media":{"payload":"${payloadBase64}"}}`;
+}
+
+export function markMessage(streamSid: string, name: string): string {
+  return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
+}
+
+export function clearMessage(streamSid: string): string {
+  return JSON.stringify({ event: 'clear', streamSid });
+}
