@@ -1,0 +1,17 @@
+// Structured logs. One root logger per process; each call gets a child carrying callSid and streamSid,
+// so every line a call writes can be found by either.
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    base: { service: 'phone-agent' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    ...options,
+  });
+}
+
+/** A logger that writes nothing: for library code used without a server (tests, the CLI caller). */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,81 @@
+// Prometheus metrics. One registry per server instance (no global state), so tests can run several
+// servers in one process and read each one's numbers exactly.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly activeCalls: Gauge;
+  readonly callsTotal: Counter<'outcome'>;
+  readonly framesIn: Counter;
+  readonly framesOut: Counter;
+  readonly framesDropped: Counter<'reason'>;
+  readonly bargeIns: Counter;
+  readonly agentErrors: Counter<'code'>;
+  readonly malformedMessages: Counter<'source'>;
+  readonly functionCalls: Counter<'name' | 'ok'>;
+  readonly turnLatency: Histogram;
+  readonly frameLatency: Histogram<'direction'>;
+  readonly storeWriteLatency: Histogram;
+  readonly eventLoopLag: Gauge;
+  readonly #loopDelay: IntervalHistogram;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
+    this.callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
+    this.framesIn = new Counter({ name: 'phone_agent_frames_in_total', help: 'Caller audio frames received from Twilio', registers });
+    this.framesOut = new Counter({ name: 'phone_agent_frames_out_total', help: 'Agent audio frames sent to Twilio', registers });
+    this.framesDropped = new Counter({
+      name: 'phone_agent_frames_dropped_total',
+      help: 'Audio frames dropped, by reason (barge_in: stale agent audio; backpressure; before_settings_overflow)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.bargeIns = new Counter({ name: 'phone_agent_barge_ins_total', help: 'Caller interruptions of agent speech', registers });
+    this.agentErrors = new Counter({ name: 'phone_agent_agent_errors_total', help: 'Error messages and failures of the agent connection', labelNames: ['code'], registers });
+    this.malformedMessages = new Counter({
+      name: 'phone_agent_malformed_messages_total',
+      help: 'Messages that could not be parsed or were unknown, by source (twilio, agent)',
+      labelNames: ['source'],
+      registers,
+    });
+    this.functionCalls = new Counter({ name: 'phone_agent_function_calls_total', help: 'Client-side function calls', labelNames: ['name', 'ok'], registers });
+    this.turnLatency = new Histogram({
+      name: 'phone_agent_turn_latency_seconds',
+      help: "Caller's end of turn to the agent's first audio, measured at the bridge",
+      buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+      registers,
+    });
+    this.frameLatency = new Histogram({
+      name: 'phone_agent_frame_latency_seconds',
+      help: 'Time a frame spends inside the bridge, by direction (inbound: Twilio to agent, outbound: agent to Twilio)',
+      labelNames: ['direction'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    this.storeWriteLatency = new Histogram({
+      name: 'phone_agent_store_write_seconds',
+      help: 'Time to write one batch of call records to the store',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay.enable();
+    const loopDelay = this.#loopDelay;
+    this.eventLoopLag = new Gauge({
+      name: 'phone_agent_event_loop_lag_seconds',
+      help: 'Event-loop delay p99 since the previous scrape',
+      registers,
+      collect() {
+        this.set(loopDelay.percentile(99) / 1e9);
+        loopDelay.reset();
+      },
+    });
+  }
+
+  close(): void {
+    this.#loopDelay.disable();
+  }
+}
