@@ -1,0 +1,88 @@
+// Text-to-speech with Debian's `flite` binary. The kal voice is natively 8 kHz and synthesises a
+// sentence in ~15 ms, so a process per sentence is cheap enough and keeps crashes out of the server.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINE_SAMPLE_RATE, type TextToSpeech } from '../types.js';
+import { readWav, type PcmAudio } from '../../audio/wav.js';
+import { resampleLinear } from '../../audio/resample.js';
+import { bandLimit } from './filters.js';
+
+export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
+export type FliteVoice = (typeof FLITE_VOICES)[number];
+
+export class FliteUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the flite text-to-speech program is missing: install the Debian package flite (apt-get install flite)', { cause });
+  }
+}
+
+/** Speech at the voice's own sample rate (8 kHz for kal, 16 kHz for the others). */
+export async function fliteSpeech(text: string, voice: FliteVoice = 'kal', signal?: AbortSignal): Promise<PcmAudio> {
+  signal?.throwIfAborted();
+  // flite seeks in its output file, so it cannot write to a pipe (Node's stdio is a socket anyway).
+  const file = join(tmpdir(), `phone-agent-flite-${randomUUID()}.wav`);
+  try {
+    await runFlite(['-voice', voice, '-t', text, '-o', file], signal);
+    return readWav(await readFile(file));
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+function runFlite(args: string[], signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('flite', args, { stdio: ['ignore', 'ignore', 'pipe'], signal });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new FliteUnavailableError(err) : err));
+    child.on('close', (code) => {
+      if (code === 0 && !stderr.includes("can't")) resolve();
+      else if (!signal?.aborted) reject(new Error(`flite failed (exit ${code}): ${stderr.trim()}`));
+    });
+  });
+}
+
+/** Speech as 8 kHz PCM; 16 kHz voices are low-passed below the new Nyquist before decimation. */
+export async function synthesizeSpeech(text: string, voice: FliteVoice = 'kal', signal?: AbortSignal): Promise<Int16Array> {
+  const { samples, sampleRate } = await fliteSpeech(text, voice, signal);
+  if (sampleRate === ENGINE_SAMPLE_RATE) return samples;
+  const filtered = bandLimit(samples, sampleRate, { highHz: ENGINE_SAMPLE_RATE * 0.45 });
+  return resampleLinear(filtered, sampleRate, ENGINE_SAMPLE_RATE);
+}
+
+export interface FliteTtsOptions {
+  voice: FliteVoice;
+  /** Size of each yielded chunk: small, so that playback and barge-in stay fine-grained. */
+  chunkMs: number;
+}
+
+export const DEFAULT_FLITE_TTS_OPTIONS: FliteTtsOptions = { voice: 'kal', chunkMs: 20 };
+
+export class FliteTextToSpeech implements TextToSpeech {
+  private readonly options: FliteTtsOptions;
+
+  constructor(options: Partial<FliteTtsOptions> = {}) {
+    this.options = { ...DEFAULT_FLITE_TTS_OPTIONS, ...options };
+  }
+
+  /** Ends quietly (no error) when aborted, before or during synthesis. */
+  async *synthesize(text: string, signal: AbortSignal): AsyncIterable<Int16Array> {
+    if (signal.aborted || text.trim() === '') return;
+    let audio: Int16Array;
+    try {
+      audio = await synthesizeSpeech(text, this.options.voice, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    const chunk = Math.max(1, Math.round((ENGINE_SAMPLE_RATE * this.options.chunkMs) / 1000));
+    for (let i = 0; i < audio.length; i += chunk) {
+      if (signal.aborted) return;
+      // A copy, not a view: consumers may transfer or keep chunks while the next ones are produced.
+      yield audio.slice(i, i + chunk);
+    }
+  }
+}
