@@ -17,6 +17,7 @@ export class Metrics {
   readonly turnLatency: Histogram;
   readonly frameLatency: Histogram<'direction'>;
   readonly storeWriteLatency: Histogram;
+  readonly storeEventsDropped: Counter<'reason'>;
   readonly eventLoopLag: Gauge;
   readonly #loopDelay: IntervalHistogram;
 
@@ -59,6 +60,12 @@ export class Metrics {
       name: 'phone_agent_store_write_seconds',
       help: 'Time to write one batch of call records to the store',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.storeEventsDropped = new Counter({
+      name: 'phone_agent_store_events_dropped_total',
+      help: 'Call events never written to the store, by reason (queue_full, write_failed)',
+      labelNames: ['reason'],
       registers,
     });
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
