@@ -1,0 +1,67 @@
+// Process configuration from environment variables (and `.env` when present), validated once at
+// startup. Every problem is reported with the variable's name and what is wrong with it.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const httpsUrl = optionalString.pipe(
+  z
+    .string()
+    .url('must be an absolute URL such as https://example.ngrok.app')
+    .refine((u) => /^https?:\/\//.test(u), 'must start with https:// (or http:// for local testing)')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+);
+
+const wsUrl = optionalString.pipe(
+  z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL').optional(),
+);
+
+export const EnvSchema = z.object({
+  PORT: port.default(5000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: httpsUrl,
+  AGENT_CONFIG: z.string().default('config/agent.json'),
+  DEEPGRAM_API_KEY: optionalString,
+  AGENT_URL: wsUrl,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_PHONE_NUMBER: optionalString,
+  DATABASE_URL: z.string().default('data/phone-agent.db'),
+  ADMIN_TOKEN: optionalString,
+  INBOUND_CHUNK_MS: z.coerce
+    .number()
+    .int()
+    .min(20)
+    .max(400)
+    .refine((n) => n % 20 === 0, 'must be a multiple of 20 (Twilio frames are 20 ms)')
+    .default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment; throws ConfigError listing every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const r = EnvSchema.safeParse(source);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+}
+
+/** Loads `.env` from the working directory into process.env (real environment variables win). */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

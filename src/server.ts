@@ -1,0 +1,170 @@
+// Builds the phone-agent HTTP/WebSocket server from a configuration object. No side effects at
+// import time: tests build as many independent servers in one process as they like.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
+import type WebSocket from 'ws';
+import type { Env } from './config/env.js';
+import type { Settings } from './agent/settings.js';
+import type { AgentEndpoint } from './agent/client.js';
+import { createLogger, type Logger } from './observability/log.js';
+import { Metrics } from './observability/metrics.js';
+import { CallEventBus } from './call/events.js';
+import { CallSession } from './call/session.js';
+import { FunctionRegistry, type CallControl } from './tools/registry.js';
+import { handleMediaStream } from './twilio/media-stream.js';
+import { streamTwiml, streamUrlFor } from './twilio/twiml.js';
+import type { TwilioStart } from './twilio/media-messages.js';
+
+export const DEEPGRAM_AGENT_URL = 'wss://agent.deepgram.com/v1/agent/converse';
+export const ENGINE_PATH = '/v1/agent/converse';
+
+export interface ServerOptions {
+  env: Env;
+  settings: Settings;
+  logger?: Logger;
+  metrics?: Metrics;
+  events?: CallEventBus;
+  functions?: FunctionRegistry;
+  /** Call control per call (Twilio REST); without it hang-up closes the stream and transfer is refused. */
+  callControl?: (session: CallSession) => CallControl;
+  /** Overrides for timers, mostly for tests. */
+  timing?: { keepAliveMs?: number; hangupGraceMs?: number };
+  /** Extra routes (the embedded engine, the API, the dashboard), registered before the server starts. */
+  plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
+}
+
+export interface PhoneAgentServer {
+  app: FastifyInstance;
+  metrics: Metrics;
+  events: CallEventBus;
+  sessions: ReadonlySet<CallSession>;
+  /** Listens on env.HOST:env.PORT (0 picks a free port); resolves to the http:// base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting calls (/readyz turns 503), waits up to `timeoutMs` for calls in progress, then closes. */
+  drain(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function buildServer(options: ServerOptions): Promise<PhoneAgentServer> {
+  const { env, settings } = options;
+  const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const metrics = options.metrics ?? new Metrics();
+  const events = options.events ?? new CallEventBus();
+  const functions = options.functions ?? new FunctionRegistry();
+  const sessions = new Set<CallSession>();
+  let draining = false;
+  let baseUrl: string | undefined;
+
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: true, disableRequestLogging: true, bodyLimit: 64 * 1024 });
+  await app.register(formbody);
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
+
+  /** Which V1 agent a call talks to: AGENT_URL, else Deepgram with a key, else the embedded engine here. */
+  function agentEndpoint(): AgentEndpoint {
+    if (env.AGENT_URL) return { url: env.AGENT_URL };
+    if (env.DEEPGRAM_API_KEY) return { url: DEEPGRAM_AGENT_URL, headers: { Authorization: `Token ${env.DEEPGRAM_API_KEY}` } };
+    if (!baseUrl) throw new Error('the embedded engine is reached through this server, which is not listening');
+    return { url: `${baseUrl.replace(/^http/, 'ws')}${ENGINE_PATH}` };
+  }
+
+  function publicBase(request: FastifyRequest): string {
+    if (env.PUBLIC_URL) return env.PUBLIC_URL;
+    // Twilio only opens wss:// streams; behind ngrok or a load balancer the forwarded host is the public one.
+    return `https://${request.hostname}`;
+  }
+
+  app.post('/incoming-call', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    if (draining) {
+      reply.code(503).header('Retry-After', '30');
+      return { error: 'draining: not accepting new calls' };
+    }
+    const twiml = streamTwiml({
+      streamUrl: streamUrlFor(publicBase(request)),
+      parameters: {
+        CallSid: body.CallSid ?? '',
+        From: body.From ?? '',
+        To: body.To ?? '',
+        Direction: body.Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
+      },
+    });
+    return reply.type('text/xml').send(twiml);
+  });
+
+  app.get('/media-stream', { websocket: true }, (socket: WebSocket) => {
+    handleMediaStream(socket, {
+      logger,
+      metrics,
+      startCall: (twilioSocket, start: TwilioStart) => {
+        if (draining) return { refused: 'server is draining' };
+        let endpoint: AgentEndpoint;
+        try {
+          endpoint = agentEndpoint();
+        } catch (err) {
+          return { refused: (err as Error).message };
+        }
+        const session = new CallSession(twilioSocket, start, {
+          settings,
+          agent: endpoint,
+          functions,
+          metrics,
+          logger,
+          events,
+          inboundChunkMs: env.INBOUND_CHUNK_MS,
+          keepAliveMs: options.timing?.keepAliveMs,
+          hangupGraceMs: options.timing?.hangupGraceMs,
+          control: options.callControl,
+        });
+        sessions.add(session);
+        void session.done.then(() => sessions.delete(session));
+        return session;
+      },
+    });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    if (draining) return reply.code(503).send({ ready: false, draining: true, activeCalls: sessions.size });
+    return { ready: true, activeCalls: sessions.size };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  for (const plugin of options.plugins ?? []) await plugin(app);
+
+  async function waitForCalls(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (sessions.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.all([...sessions].map((s) => s.done)), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+    }
+  }
+
+  const server: PhoneAgentServer = {
+    app,
+    metrics,
+    events,
+    sessions,
+    async listen() {
+      const address = await app.listen({ port: env.PORT, host: env.HOST });
+      const url = new URL(address);
+      if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
+      baseUrl = url.origin;
+      return baseUrl;
+    },
+    async drain(timeoutMs) {
+      draining = true;
+      await waitForCalls(timeoutMs);
+      await server.close();
+    },
+    async close() {
+      draining = true;
+      for (const s of sessions) s.end('shutdown', 'server shutting down');
+      await app.close();
+      metrics.close();
+    },
+  };
+  return server;
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseEnv, ConfigError } from '../../src/config/env.js';
+import { loadAgentSettings, validateAgentSettings } from '../../src/config/agent-config.js';
+
+const seed = JSON.parse(readFileSync('config/agent.json', 'utf8'));
+
+test('the shipped config/agent.json is the seed agent', () => {
+  const s = loadAgentSettings('config/agent.json');
+  assert.deepEqual(s.audio, { input: { encoding: 'mulaw', sample_rate: 8000 }, output: { encoding: 'mulaw', sample_rate: 8000, container: 'none' } });
+  assert.ok(!Array.isArray(s.agent.think));
+  const think = s.agent.think as Exclude<typeof s.agent.think, unknown[]>;
+  assert.deepEqual(think.provider, { type: 'open_ai', model: 'gpt-4o-mini', temperature: 0.7 });
+  assert.equal((s.agent.listen?.provider as { model?: string }).model, 'nova-3');
+  assert.ok(s.agent.greeting);
+});
+
+test('a typo in the agent config names the field and says why', () => {
+  const typo = structuredClone(seed);
+  typo.agent.greetng = typo.agent.greeting;
+  assert.throws(() => validateAgentSettings(typo, 'config/agent.json'), (err: Error) => err instanceof ConfigError && /agent: Unrecognized key: "greetng"/.test(err.message));
+  const bad = structuredClone(seed);
+  bad.agent.think.provider.temperature = 7;
+  assert.throws(() => validateAgentSettings(bad), /agent\.think.*temperature|think\.provider\.temperature/);
+});
+
+test('audio formats Twilio cannot carry are refused with the reason', () => {
+  const pcm = structuredClone(seed);
+  pcm.audio.output = { encoding: 'linear16', sample_rate: 24000, container: 'wav' };
+  assert.throws(
+    () => validateAgentSettings(pcm),
+    (err: Error) =>
+      /audio\.output\.encoding: must be "mulaw"/.test(err.message) &&
+      /audio\.output\.sample_rate: must be 8000/.test(err.message) &&
+      /audio\.output\.container: must be "none"/.test(err.message),
+  );
+});
+
+test('environment variables are validated with the variable named', () => {
+  assert.equal(parseEnv({}).PORT, 5000);
+  assert.equal(parseEnv({}).INBOUND_CHUNK_MS, 20);
+  assert.throws(() => parseEnv({ PORT: 'eighty' }), /PORT/);
+  assert.throws(() => parseEnv({ INBOUND_CHUNK_MS: '30' }), /INBOUND_CHUNK_MS: must be a multiple of 20/);
+  assert.throws(() => parseEnv({ AGENT_URL: 'http://x' }), /AGENT_URL: must be a ws:\/\/ or wss:\/\/ URL/);
+  assert.equal(parseEnv({ PUBLIC_URL: 'https://a.example.com/' }).PUBLIC_URL, 'https://a.example.com');
+  assert.equal(parseEnv({ DEEPGRAM_API_KEY: '  ' }).DEEPGRAM_API_KEY, undefined);
+});
