@@ -1,7 +1,6 @@
 // phone-agent command line: serve | call | bench | engine.
 import { loadDotEnv, parseEnv, ConfigError } from '../config/env.js';
-import { loadAgentSettings } from '../config/agent-config.js';
-import { buildServer } from '../server.js';
+import { startApp } from '../app.js';
 import { createLogger } from '../observability/log.js';
 
 const USAGE = `usage: phone-agent <command> [options]
@@ -31,11 +30,14 @@ export async function main(argv: string[]): Promise<void> {
 
 async function serve(): Promise<void> {
   loadDotEnv();
-  let env;
-  let settings;
+  let app;
+  let logger;
   try {
-    env = parseEnv(process.env);
-    settings = loadAgentSettings(env.AGENT_CONFIG);
+    const env = parseEnv(process.env);
+    logger = createLogger({ level: env.LOG_LEVEL });
+    app = await startApp(env, { logger });
+    logger.info({ url: app.url, agent: env.AGENT_URL ?? (env.DEEPGRAM_API_KEY ? 'deepgram' : 'embedded'), store: app.store.dialect }, 'phone-agent listening');
+    if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`phone-agent: ${err.message}\n`);
@@ -43,14 +45,11 @@ async function serve(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: env.LOG_LEVEL });
-  const server = await buildServer({ env, settings, logger });
-  const url = await server.listen();
-  logger.info({ url, agent: env.AGENT_URL ?? (env.DEEPGRAM_API_KEY ? 'deepgram' : 'embedded') }, 'phone-agent listening');
-  if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
+  const running = app;
+  const log = logger;
   const shutdown = (signal: string) => {
-    logger.info({ signal, activeCalls: server.sessions.size }, 'draining');
-    void server.drain(30_000).then(() => process.exit(0));
+    log.info({ signal, activeCalls: running.server.sessions.size }, 'draining');
+    void running.shutdown(30_000).then(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

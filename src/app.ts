@@ -1,0 +1,41 @@
+// The composition root: everything `phone-agent serve` runs, wired from one validated environment.
+// The server (src/server.ts) stays free of storage and engine choices so tests can build it bare.
+import type { Env } from './config/env.js';
+import { loadAgentSettings } from './config/agent-config.js';
+import { buildServer, type PhoneAgentServer } from './server.js';
+import { createLogger, type Logger } from './observability/log.js';
+import { Metrics } from './observability/metrics.js';
+import { CallEventBus } from './call/events.js';
+import { FunctionRegistry } from './tools/registry.js';
+import { openStore, CallRecorder, type Store } from './store/index.js';
+
+export interface App {
+  server: PhoneAgentServer;
+  store: Store;
+  url: string;
+  /** Drains calls (up to `timeoutMs`), then flushes every record and closes the store. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+export async function startApp(env: Env, options: { logger?: Logger } = {}): Promise<App> {
+  const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const settings = loadAgentSettings(env.AGENT_CONFIG);
+  const metrics = new Metrics();
+  const events = new CallEventBus();
+  const store = await openStore(env.DATABASE_URL, { logger });
+  const recorder = new CallRecorder(store, events, { metrics, logger });
+  const functions = new FunctionRegistry();
+
+  const server = await buildServer({ env, settings, logger, metrics, events, functions, plugins: [] });
+  const url = await server.listen();
+  return {
+    server,
+    store,
+    url,
+    async shutdown(timeoutMs) {
+      await server.drain(timeoutMs);
+      await recorder.close();
+      await store.close();
+    },
+  };
+}
