@@ -81,6 +81,28 @@ function sampleReader(format: number, bits: number, data: Buffer): (at: number) 
   throw new WavFormatError(`unsupported WAV encoding: format ${format}, ${bits} bits`);
 }
 
+/** Marks a size as unknown in a header written before the data: readWav then reads to the end of the file. */
+const STREAMING_SIZE = 0xffffffff;
+
+/** The 44-byte header of a 16-bit PCM WAV; without dataBytes, one for a file still being written. */
+export function wavHeader(sampleRate: number, channels: number, dataBytes?: number): Buffer {
+  const buf = Buffer.alloc(44);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(dataBytes === undefined ? STREAMING_SIZE : 36 + dataBytes, 4);
+  buf.write('WAVE', 8, 'ascii');
+  buf.write('fmt ', 12, 'ascii');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(FORMAT_PCM, 20);
+  buf.writeUInt16LE(channels, 22);
+  buf.writeUInt32LE(sampleRate, 24);
+  buf.writeUInt32LE(sampleRate * channels * 2, 28);
+  buf.writeUInt16LE(channels * 2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(dataBytes ?? STREAMING_SIZE, 40);
+  return buf;
+}
+
 /** A 16-bit PCM WAV with one or more interleaved channels of equal length. */
 export function writeWav(sampleRate: number, ...channels: Int16Array[]): Buffer {
   const count = channels.length;
@@ -88,19 +110,7 @@ export function writeWav(sampleRate: number, ...channels: Int16Array[]): Buffer 
   const frames = Math.max(...channels.map((c) => c.length));
   const dataBytes = frames * count * 2;
   const buf = Buffer.alloc(44 + dataBytes);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + dataBytes, 4);
-  buf.write('WAVE', 8, 'ascii');
-  buf.write('fmt ', 12, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(FORMAT_PCM, 20);
-  buf.writeUInt16LE(count, 22);
-  buf.writeUInt32LE(sampleRate, 24);
-  buf.writeUInt32LE(sampleRate * count * 2, 28);
-  buf.writeUInt16LE(count * 2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(dataBytes, 40);
+  wavHeader(sampleRate, count, dataBytes).copy(buf, 0);
   for (let i = 0; i < frames; i++) {
     for (let c = 0; c < count; c++) buf.writeInt16LE(channels[c]![i] ?? 0, 44 + (i * count + c) * 2);
   }
