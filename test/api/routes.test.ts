@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { apiRoutes } from '../../src/api/routes.js';
+import { apiRoutes, type ApiOptions } from '../../src/api/routes.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { dialects, type TestDatabase } from '../store/databases.js';
@@ -9,7 +9,7 @@ import { sampleCall } from '../store/sample-call.js';
 
 const sqlite = dialects.find((d) => d.name === 'sqlite')!;
 
-async function buildApp(store: Store, adminToken: string | undefined): Promise<FastifyInstance> {
+async function buildApp(store: ApiOptions['store'], adminToken: string | undefined): Promise<FastifyInstance> {
   const app = Fastify();
   await app.register(apiRoutes, { store, adminToken });
   await app.ready();
@@ -132,6 +132,22 @@ describe('/api routes', () => {
       assert.equal(await status('/api/calls?token=wrong'), 401);
       assert.equal(await status('/api/calls/CA-a'), 401);
       assert.equal(await status('/api/appointments'), 401);
+    });
+
+    it('answers before the handler runs', async () => {
+      let reads = 0;
+      const spy: ApiOptions['store'] = {
+        listCalls: async () => (reads++, { calls: [], nextCursor: null }),
+        getCall: async () => (reads++, undefined),
+        listAppointments: async () => (reads++, []),
+      };
+      const guarded = await buildApp(spy, 's3cret-token');
+      try {
+        assert.equal((await guarded.inject({ method: 'GET', url: '/api/calls', remoteAddress: '203.0.113.7' })).statusCode, 401);
+        assert.equal(reads, 0);
+      } finally {
+        await guarded.close();
+      }
     });
 
     it('accepts the token as a bearer header, a cookie or a query parameter', async () => {
