@@ -8,6 +8,7 @@ import { Metrics } from './observability/metrics.js';
 import { CallEventBus } from './call/events.js';
 import { FunctionRegistry } from './tools/registry.js';
 import { openStore, CallRecorder, type Store } from './store/index.js';
+import { apologyAudio } from './call/apology.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -26,7 +27,7 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
   const recorder = new CallRecorder(store, events, { metrics, logger });
   const functions = new FunctionRegistry();
 
-  const server = await buildServer({ env, settings, logger, metrics, events, functions, plugins: [] });
+  const server = await buildServer({ env, settings, logger, metrics, events, functions, apologyAudio: apologyAudio(), plugins: [] });
   const url = await server.listen();
   return {
     server,

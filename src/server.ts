@@ -29,7 +29,9 @@ export interface ServerOptions {
   /** Call control per call (Twilio REST); without it hang-up closes the stream and transfer is refused. */
   callControl?: (session: CallSession) => CallControl;
   /** Overrides for timers, mostly for tests. */
-  timing?: { keepAliveMs?: number; hangupGraceMs?: number };
+  timing?: { keepAliveMs?: number; hangupGraceMs?: number; reconnectDelaysMs?: readonly number[]; agentSessionMaxMs?: number };
+  /** Mu-law audio played when the agent is lost for good (default: none). */
+  apologyAudio?: () => Promise<Buffer | undefined>;
   /** Extra routes (the embedded engine, the API, the dashboard), registered before the server starts. */
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -114,6 +116,9 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
           inboundChunkMs: env.INBOUND_CHUNK_MS,
           keepAliveMs: options.timing?.keepAliveMs,
           hangupGraceMs: options.timing?.hangupGraceMs,
+          reconnectDelaysMs: options.timing?.reconnectDelaysMs,
+          agentSessionMaxMs: options.timing?.agentSessionMaxMs,
+          apologyAudio: options.apologyAudio,
           control: options.callControl,
         });
         sessions.add(session);

@@ -82,18 +82,22 @@ export class AgentClient {
     return this.#state === 'ready';
   }
 
-  /** Caller audio in the Settings' input format. Held until SettingsApplied (bounded), then streamed. */
-  sendAudio(chunk: Buffer): void {
+  /**
+   * Caller audio in the Settings' input format. Held until SettingsApplied (bounded), then streamed.
+   * Returns false when the connection can no longer take it (closed or closing): the caller keeps it.
+   */
+  sendAudio(chunk: Buffer): boolean {
     if (this.#state === 'ready') {
+      if (this.#ws.readyState !== WebSocket.OPEN) return false;
       if (this.#ws.bufferedAmount > this.#maxBufferedBytes) {
         this.#handlers.onAudioDropped(chunk.length, 'backpressure');
-        return;
+        return true;
       }
       this.#ws.send(chunk);
       this.#lastSendAt = performance.now();
-      return;
+      return true;
     }
-    if (this.#state === 'closed') return;
+    if (this.#state === 'closed') return false;
     this.#pendingAudio.push(chunk);
     this.#pendingAudioBytes += chunk.length;
     while (this.#pendingAudioBytes > this.#maxPendingAudioBytes) {
@@ -101,6 +105,7 @@ export class AgentClient {
       this.#pendingAudioBytes -= dropped.length;
       this.#handlers.onAudioDropped(dropped.length, 'before_settings_overflow');
     }
+    return true;
   }
 
   /** A control message; queued until SettingsApplied, as V1 requires. */

@@ -4,7 +4,7 @@
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Settings } from '../agent/settings.js';
+import type { HistoryItem, Settings } from '../agent/settings.js';
 import { AgentClient, type AgentEndpoint } from '../agent/client.js';
 import type { ServerMessage, ServerMessageOf } from '../agent/messages.js';
 import { clearMessage, markMessage, mediaMessage, type TwilioMedia, type TwilioStart } from '../twilio/media-messages.js';
@@ -28,7 +28,21 @@ export interface CallSessionOptions {
   control?: (session: CallSession) => CallControl;
   /** Wait this long after a hang-up request for the agent's goodbye to start before hanging up. */
   hangupGraceMs?: number;
+  /** Reconnects to the agent after a lost connection: one attempt per delay (ms), then give up. */
+  reconnectDelaysMs?: readonly number[];
+  /** Replace the agent connection (at a quiet moment) before it reaches this age: Deepgram closes sessions at 2 hours. */
+  agentSessionMaxMs?: number;
+  /** Mu-law audio played to the caller when the agent cannot be reached any more (an apology). */
+  apologyAudio?: () => Promise<Buffer | undefined>;
 }
+
+export const DEFAULT_RECONNECT_DELAYS_MS = [0, 250, 750] as const;
+/** Deepgram's cap is 2 hours; rotate with a margin so a long reply never runs into it. */
+export const DEFAULT_AGENT_SESSION_MAX_MS = (2 * 60 - 5) * 60 * 1000;
+/** How much conversation a reconnected agent is given back (V1 agent.context.messages). */
+const MAX_HISTORY_ITEMS = 100;
+/** Caller audio kept while the agent reconnects: 10 s of mu-law; beyond it the oldest is dropped. */
+const MAX_GAP_AUDIO_BYTES = 80_000;
 
 type ReplyPhase = 'idle' | 'speaking';
 
@@ -44,7 +58,7 @@ export class CallSession {
   readonly log: Logger;
   readonly #twilio: WebSocket;
   readonly #opts: CallSessionOptions;
-  readonly #agent: AgentClient;
+  #agent: AgentClient;
   readonly #chunker: InboundChunker;
   readonly #ledger = new PlaybackLedger();
   readonly #abort = new AbortController();
@@ -53,6 +67,17 @@ export class CallSession {
   readonly #outboundLatency;
   #ended = false;
   #agentWasReady = false;
+  // Agent connection continuity: the conversation so far, and the state of a reconnection.
+  readonly #history: HistoryItem[] = [];
+  #reconnect: { since: number; attempt: number; reason: string } | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #rotateTimer: NodeJS.Timeout | undefined;
+  #rotateDue = false;
+  #givingUp = false;
+  /** Caller audio that arrived while no agent connection could take it, for the next one (bounded). */
+  #gapAudio: Buffer[] = [];
+  #gapAudioBytes = 0;
+  #apologyPlayed: (() => void) | undefined;
   #endPromise: Promise<void>;
   #resolveEnd!: () => void;
 
@@ -107,23 +132,7 @@ export class CallSession {
     opts.events.emit({ type: 'call_started', call: this.info });
     this.log.info({ from: this.info.from, to: this.info.to, direction: this.info.direction }, 'call started');
 
-    this.#agent = new AgentClient(
-      { ...opts.agent, settings: opts.settings, keepAliveMs: opts.keepAliveMs },
-      {
-        onReady: () => {
-          this.#agentWasReady = true;
-          this.log.debug({ requestId: this.#agent.requestId }, 'agent ready');
-        },
-        onMessage: (m) => this.#onAgentMessage(m),
-        onAudio: (chunk) => this.#onAgentAudio(chunk),
-        onMalformed: (reason, unknownType) => this.#malformed('agent', unknownType ? `unknown:${unknownType}` : reason, reason),
-        onAudioDropped: (bytes, reason) => {
-          this.#framesDropped += Math.max(1, Math.round(bytes / 160));
-          opts.metrics.framesDropped.labels(reason).inc(Math.max(1, Math.round(bytes / 160)));
-        },
-        onClose: (reason) => this.#onAgentClosed(reason),
-      },
-    );
+    this.#agent = this.#connectAgent(opts.settings);
   }
 
   get ended(): boolean {
@@ -137,6 +146,115 @@ export class CallSession {
 
   get signal(): AbortSignal {
     return this.#abort.signal;
+  }
+
+  // ---- the agent connection ------------------------------------------------------------------
+
+  /** Opens an agent connection whose events count only while it is the session's current one. */
+  #connectAgent(settings: Settings): AgentClient {
+    const client: AgentClient = new AgentClient(
+      { ...this.#opts.agent, settings, keepAliveMs: this.#opts.keepAliveMs, setupTimeoutMs: this.#agentWasReady ? 3000 : undefined },
+      {
+        onReady: () => client === this.#agent && this.#onAgentReady(client),
+        onMessage: (m) => client === this.#agent && this.#onAgentMessage(m),
+        onAudio: (chunk) => client === this.#agent && this.#onAgentAudio(chunk),
+        onMalformed: (reason, unknownType) => this.#malformed('agent', unknownType ? `unknown:${unknownType}` : reason, reason),
+        onAudioDropped: (bytes, reason) => {
+          const frames = Math.max(1, Math.round(bytes / 160));
+          this.#framesDropped += frames;
+          this.#opts.metrics.framesDropped.labels(reason).inc(frames);
+        },
+        onClose: (reason) => client === this.#agent && this.#onAgentLost(reason),
+      },
+    );
+    return client;
+  }
+
+  #onAgentReady(client: AgentClient): void {
+    this.#agentWasReady = true;
+    this.log.debug({ requestId: client.requestId }, 'agent ready');
+    if (this.#reconnect) {
+      const gapMs = Math.round(performance.now() - this.#reconnect.since);
+      this.#emitEvent('agent_reconnect', `agent reconnected after ${gapMs} ms (attempt ${this.#reconnect.attempt}): ${this.#reconnect.reason}`);
+      this.log.info({ gapMs, attempt: this.#reconnect.attempt, reason: this.#reconnect.reason }, 'agent reconnected');
+      this.#reconnect = undefined;
+    }
+    clearTimeout(this.#rotateTimer);
+    this.#rotateDue = false;
+    this.#rotateTimer = setTimeout(() => {
+      this.#rotateDue = true;
+      this.#maybeRotate();
+    }, this.#opts.agentSessionMaxMs ?? DEFAULT_AGENT_SESSION_MAX_MS);
+  }
+
+  /** The agent connection closed or failed: reconnect with the conversation so far, a bounded number of times. */
+  #onAgentLost(reason: string): void {
+    if (this.#ended || this.#givingUp) return;
+    this.#opts.metrics.agentErrors.labels('connection_lost').inc();
+    // Whatever the lost agent was saying is over; what Twilio already buffered still plays.
+    this.#reply = 'idle';
+    this.#droppingStaleAudio = false;
+    if (this.#assistant) this.#finishAssistantTurn(false);
+    const delays = this.#opts.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS;
+    const attempt = (this.#reconnect?.attempt ?? 0) + 1;
+    this.#reconnect = { since: this.#reconnect?.since ?? performance.now(), attempt, reason };
+    if (attempt > delays.length) return void this.#giveUp(reason);
+    this.log.warn({ reason, attempt }, 'agent connection lost; reconnecting');
+    this.#reconnectTimer = setTimeout(() => {
+      if (this.#ended) return;
+      this.#agent = this.#connectAgent(this.#resumeSettings());
+      for (const chunk of this.#gapAudio) this.#agent.sendAudio(chunk);
+      this.#gapAudio = [];
+      this.#gapAudioBytes = 0;
+    }, delays[attempt - 1]);
+  }
+
+  /** The same Settings, minus the greeting, plus the conversation so far. */
+  #resumeSettings(): Settings {
+    if (!this.#agentWasReady) return this.#opts.settings;
+    const { greeting: _greeting, ...agent } = this.#opts.settings.agent;
+    return { ...this.#opts.settings, agent: { ...agent, context: { messages: [...this.#history] } } };
+  }
+
+  #remember(item: HistoryItem): void {
+    this.#history.push(item);
+    if (this.#history.length > MAX_HISTORY_ITEMS) this.#history.shift();
+  }
+
+  /** Replaces an agent connection that nears its age limit, at a moment when nobody is speaking. */
+  #maybeRotate(): void {
+    if (!this.#rotateDue || this.#ended || this.#reconnect) return;
+    if (this.#reply !== 'idle' || this.#userSpeechStartedAt !== undefined || this.#ledger.pendingMarks > 0) return;
+    this.#rotateDue = false;
+    const old = this.#agent;
+    this.#reconnect = { since: performance.now(), attempt: 1, reason: 'agent session age limit' };
+    this.#agent = this.#connectAgent(this.#resumeSettings());
+    old.close('replaced before the session age limit');
+  }
+
+  /** No agent any more: apologise, then hand the caller to staff if possible, else hang up. */
+  async #giveUp(reason: string): Promise<void> {
+    this.#givingUp = true;
+    this.#emitEvent('error', `agent unreachable after ${this.#reconnect?.attempt ?? 1} attempts: ${reason}`);
+    this.log.error({ reason }, 'giving up on the agent');
+    const outcome = this.#agentWasReady ? 'agent_error' : 'agent_unavailable';
+    const apology = await this.#opts.apologyAudio?.().catch(() => undefined);
+    if (this.#ended) return;
+    if (apology && apology.length > 0) {
+      const played = new Promise<void>((resolve) => (this.#apologyPlayed = resolve));
+      this.#sendTwilio(mediaMessage(this.info.streamSid, apology.toString('base64')));
+      this.#ledger.audioSent(apology.length, performance.now());
+      this.#sendTwilio(markMessage(this.info.streamSid, this.#ledger.replyComplete()));
+      await Promise.race([played, sleep(apology.length / 8 + 3000)]);
+    }
+    if (this.#ended) return;
+    try {
+      await this.#control.transfer('the voice agent is unavailable');
+      this.markTransferring();
+      this.#emitEvent('info', 'caller handed to staff after the agent became unavailable');
+    } catch {
+      this.end(outcome, `agent unavailable: ${reason}`);
+    }
   }
 
   // ---- from Twilio ----------------------------------------------------------------------------
@@ -159,12 +277,13 @@ export class CallSession {
   onMark(name: string): void {
     if (this.#ended) return;
     const outcome = this.#ledger.markEchoed(name, performance.now());
-    if (outcome.kind === 'played' && outcome.replyFinished) {
+    if (outcome.kind !== 'played') return;
+    if (outcome.replyFinished) {
       this.#finishAssistantTurn(false);
-      this.#maybeHangUp();
-    } else if (outcome.kind === 'played') {
-      this.#maybeHangUp();
+      this.#apologyPlayed?.();
     }
+    this.#maybeHangUp();
+    this.#maybeRotate();
   }
 
   onDtmf(digit: string): void {
@@ -220,10 +339,15 @@ export class CallSession {
         this.#emitEvent('warning', `${m.code}: ${m.description}`);
         this.log.warn({ code: m.code, description: m.description }, 'agent warning');
         return;
-      case 'Error':
+      case 'Error': {
+        // V1 errors are fatal to the agent session: start over with a new one that knows the conversation.
         this.#opts.metrics.agentErrors.labels(m.code).inc();
         this.#emitEvent('error', `${m.code}: ${m.description}`);
-        return this.end('agent_error', `agent error ${m.code}: ${m.description}`);
+        const lost = this.#agent;
+        this.#onAgentLost(`agent error ${m.code}: ${m.description}`);
+        lost.close('agent error');
+        return;
+      }
       case 'InjectionRefused':
         this.log.info({ message: m.message }, 'agent refused an injected message');
         return;
@@ -234,6 +358,7 @@ export class CallSession {
       case 'ThinkUpdated':
       case 'ListenUpdated':
       case 'History':
+        // The bridge keeps its own history (below): it must survive the agent connection.
       case 'FunctionCallResponse':
         return;
     }
@@ -261,12 +386,14 @@ export class CallSession {
     this.#turns++;
     this.#awaitingReplySince = performance.now();
     this.#agentLatency = {};
+    this.#remember({ type: 'History', role: 'user', content: text });
     const turn: TranscriptTurn = { role: 'user', text, startedAt: this.#userSpeechStartedAt ?? now, endedAt: now, interrupted: false };
     this.#userSpeechStartedAt = undefined;
     this.#opts.events.emit({ type: 'turn', callSid: this.info.callSid, turn });
   }
 
   #onAssistantText(text: string): void {
+    this.#remember({ type: 'History', role: 'assistant', content: text });
     if (this.#assistant) this.#assistant.text = `${this.#assistant.text} ${text}`.trim();
     else this.#assistant = { text, startedAt: Date.now() };
   }
@@ -304,6 +431,7 @@ export class CallSession {
     if (this.#reply !== 'speaking') return;
     this.#reply = 'idle';
     this.#sendTwilio(markMessage(this.info.streamSid, this.#ledger.replyComplete()));
+    this.#maybeRotate();
   }
 
   #recordTurnLatency(now: number): void {
@@ -335,15 +463,10 @@ export class CallSession {
             call: { id: fn.id, name: fn.name, arguments: fn.arguments, result: result.content, ok: result.ok, startedAt, durationMs: result.durationMs },
           });
           this.log.info({ fn: fn.name, ok: result.ok, ms: Math.round(result.durationMs) }, 'function call');
+          this.#remember({ type: 'History', function_calls: [{ id: fn.id, name: fn.name, client_side: true, arguments: fn.arguments, response: result.content }] });
           if (!this.#ended) this.#agent.send({ type: 'FunctionCallResponse', id: fn.id, name: fn.name, content: result.content });
         });
     }
-  }
-
-  #onAgentClosed(reason: string): void {
-    if (this.#ended) return;
-    this.#opts.metrics.agentErrors.labels('connection_closed').inc();
-    this.end(this.#agentWasReady ? 'agent_error' : 'agent_unavailable', reason);
   }
 
   // ---- transcript -----------------------------------------------------------------------------
@@ -399,15 +522,25 @@ export class CallSession {
   // ---- plumbing -------------------------------------------------------------------------------
 
   #forwardInbound(chunk: Buffer, oldestAt: number): void {
-    this.#agent.sendAudio(chunk);
-    this.#inboundLatency.observe((performance.now() - oldestAt) / 1000);
+    if (this.#agent.sendAudio(chunk)) {
+      this.#inboundLatency.observe((performance.now() - oldestAt) / 1000);
+      return;
+    }
+    this.#gapAudio.push(chunk);
+    this.#gapAudioBytes += chunk.length;
+    while (this.#gapAudioBytes > MAX_GAP_AUDIO_BYTES) {
+      const dropped = this.#gapAudio.shift()!;
+      this.#gapAudioBytes -= dropped.length;
+      this.#framesDropped += Math.max(1, Math.round(dropped.length / 160));
+      this.#opts.metrics.framesDropped.labels('agent_gap_overflow').inc(Math.max(1, Math.round(dropped.length / 160)));
+    }
   }
 
   #sendTwilio(text: string): void {
     if (this.#twilio.readyState === 1) this.#twilio.send(text);
   }
 
-  #emitEvent(kind: 'barge_in' | 'warning' | 'error' | 'dtmf' | 'info', detail: string): void {
+  #emitEvent(kind: 'barge_in' | 'warning' | 'error' | 'dtmf' | 'info' | 'agent_reconnect', detail: string): void {
     this.#opts.events.emit({ type: 'event', callSid: this.info.callSid, at: Date.now(), kind, detail });
   }
 
@@ -425,6 +558,9 @@ export class CallSession {
     const tail = this.#chunker.flush();
     if (tail && outcome === 'completed') this.#agent.sendAudio(tail.chunk);
     clearTimeout(this.#hangupTimer);
+    clearTimeout(this.#reconnectTimer);
+    clearTimeout(this.#rotateTimer);
+    this.#apologyPlayed?.();
     this.#abort.abort(new Error(`call ended: ${reason}`));
     this.#agent.close(reason);
     if (this.#twilio.readyState === 1) this.#twilio.close(1000, outcome);
@@ -448,6 +584,10 @@ export class CallSession {
     this.log.info(summary, 'call ended');
     this.#resolveEnd();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function secondsToMs(s: number | undefined): number | undefined {

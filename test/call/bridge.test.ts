@@ -294,38 +294,8 @@ test('every way a call ends closes the other side and records the outcome', asyn
       await h.close();
     }
   });
-  await t.test('the agent closes its socket', async () => {
-    const h = await startBridge();
-    try {
-      const call = await h.call();
-      const agent = await h.agent.connection();
-      await agent.waitFor((m) => m.type === 'Settings');
-      agent.ws.close(1011, 'boom');
-      const ended = await h.waitForEvent('call_ended');
-      assert.equal(ended.summary.outcome, 'agent_error');
-      await call.closed();
-    } finally {
-      await h.close();
-    }
-  });
-  await t.test('the agent sends an Error', async () => {
-    const h = await startBridge();
-    try {
-      const call = await h.call();
-      const agent = await h.agent.connection();
-      await agent.waitFor((m) => m.type === 'Settings');
-      agent.send({ type: 'Error', code: 'INTERNAL_SERVER_ERROR', description: 'the model fell over' });
-      const ended = await h.waitForEvent('call_ended');
-      assert.equal(ended.summary.outcome, 'agent_error');
-      assert.match(ended.summary.reason!, /the model fell over/);
-      await call.closed();
-      await agent.closed;
-    } finally {
-      await h.close();
-    }
-  });
   await t.test('the agent is unreachable', async () => {
-    const h = await startBridge({ env: { AGENT_URL: 'ws://127.0.0.1:9/v1/agent/converse' } });
+    const h = await startBridge({ env: { AGENT_URL: 'ws://127.0.0.1:9/v1/agent/converse' }, timing: { reconnectDelaysMs: [0, 10] } });
     try {
       const call = await h.call();
       const ended = await h.waitForEvent('call_ended');
