@@ -9,6 +9,7 @@ import { CallEventBus } from './call/events.js';
 import { FunctionRegistry } from './tools/registry.js';
 import { openStore, CallRecorder, type Store } from './store/index.js';
 import { apologyAudio } from './call/apology.js';
+import { apiRoutes } from './api/routes.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -27,7 +28,16 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
   const recorder = new CallRecorder(store, events, { metrics, logger });
   const functions = new FunctionRegistry();
 
-  const server = await buildServer({ env, settings, logger, metrics, events, functions, apologyAudio: apologyAudio(), plugins: [] });
+  const server = await buildServer({
+    env,
+    settings,
+    logger,
+    metrics,
+    events,
+    functions,
+    apologyAudio: apologyAudio(),
+    plugins: [(app) => app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN })],
+  });
   const url = await server.listen();
   return {
     server,

@@ -9,6 +9,7 @@ import { AgentClient, type AgentEndpoint } from '../agent/client.js';
 import type { ServerMessage, ServerMessageOf } from '../agent/messages.js';
 import { clearMessage, markMessage, mediaMessage, type TwilioMedia, type TwilioStart } from '../twilio/media-messages.js';
 import type { CallControl, FunctionRegistry } from '../tools/registry.js';
+import { dtmfText } from '../engine/think/dtmf.js';
 import { InboundChunker } from './inbound-chunker.js';
 import { PlaybackLedger } from './playback-ledger.js';
 import type { CallDirection, CallEventSink, CallInfo, CallOutcome, TranscriptTurn, TurnLatency } from './events.js';
@@ -290,7 +291,7 @@ export class CallSession {
     if (this.#ended) return;
     this.#emitEvent('dtmf', digit);
     this.log.info({ digit }, 'dtmf');
-    this.#agent.send({ type: 'InjectUserMessage', content: dtmfUserMessage(digit) });
+    this.#agent.send({ type: 'InjectUserMessage', content: dtmfText(digit) });
   }
 
   onStop(): void {
@@ -599,9 +600,4 @@ export function heardPrefix(text: string, fraction: number): string {
   const words = text.split(/\s+/).filter(Boolean);
   const count = Math.round(words.length * Math.min(1, Math.max(0, fraction)));
   return words.slice(0, count).join(' ');
-}
-
-/** How a keypad press reaches the agent: as something the caller said. */
-export function dtmfUserMessage(digit: string): string {
-  return `The caller pressed ${digit} on the keypad.`;
 }

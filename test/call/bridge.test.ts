@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { startBridge, randomBytes, sleep } from '../helpers/bridge-harness.js';
 import { loadAgentSettings } from '../../src/config/agent-config.js';
 import { FunctionRegistry } from '../../src/tools/registry.js';
-import { dtmfUserMessage } from '../../src/call/session.js';
+import { dtmfText } from '../../src/engine/think/dtmf.js';
 
 test('the Settings from AGENT_CONFIG are sent after Welcome', async () => {
   const h = await startBridge();
@@ -197,7 +197,7 @@ test('DTMF digits reach the agent as injected user messages', async () => {
     await agent.waitFor((m) => m.type === 'Settings');
     call.sendDtmf('0');
     const injected = await agent.waitFor((m) => m.type === 'InjectUserMessage');
-    assert.equal(injected.content, dtmfUserMessage('0'));
+    assert.equal(injected.content, dtmfText('0'));
     await h.waitForEvent('event', (e) => e.kind === 'dtmf' && e.detail === '0');
     call.hangUp();
   } finally {
