@@ -36,7 +36,11 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
     events,
     functions,
     apologyAudio: apologyAudio(),
-    plugins: [(app) => app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN })],
+    plugins: [
+      async (app) => {
+        await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });
+      },
+    ],
   });
   const url = await server.listen();
   return {
