@@ -1,7 +1,8 @@
 // phone-agent command line: serve | call | bench | engine.
-import { loadDotEnv, parseEnv, ConfigError } from '../config/env.js';
+import { loadDotEnv, parseEnv, ConfigError, type Env } from '../config/env.js';
 import { startApp } from '../app.js';
 import { createLogger } from '../observability/log.js';
+import { callCommand } from './call.js';
 
 const USAGE = `usage: phone-agent <command> [options]
 
@@ -16,6 +17,8 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve();
+    case 'call':
+      return callCommand(argv.slice(1));
     case undefined:
     case '-h':
     case '--help':
@@ -30,27 +33,37 @@ export async function main(argv: string[]): Promise<void> {
 
 async function serve(): Promise<void> {
   loadDotEnv();
-  let app;
-  let logger;
+  let env: Env;
   try {
-    const env = parseEnv(process.env);
-    logger = createLogger({ level: env.LOG_LEVEL });
-    app = await startApp(env, { logger });
-    logger.info({ url: app.url, agent: env.AGENT_URL ?? (env.DEEPGRAM_API_KEY ? 'deepgram' : 'embedded'), store: app.store.dialect }, 'phone-agent listening');
-    if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
+    env = parseEnv(process.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`phone-agent: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
+    return exitOnConfigError(err);
   }
-  const running = app;
-  const log = logger;
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const app = await startApp(env, { logger }).catch(exitOnConfigError);
+  logger.info({ url: app.url, agent: env.AGENT_URL ?? (env.DEEPGRAM_API_KEY ? 'deepgram' : 'embedded'), store: app.store.dialect }, 'phone-agent listening');
+  if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
   const shutdown = (signal: string) => {
-    log.info({ signal, activeCalls: running.server.sessions.size }, 'draining');
-    void running.shutdown(30_000).then(() => process.exit(0));
+    logger.info({ signal, activeCalls: app.server.sessions.size, drainMs: env.DRAIN_TIMEOUT_MS }, 'draining');
+    void app.shutdown(env.DRAIN_TIMEOUT_MS).then(
+      () => {
+        logger.info('shut down cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`phone-agent: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
 }
