@@ -1,0 +1,46 @@
+// The words of a simulated call. Twilio's Media Streams carry audio only, so the caller asks the server
+// that answered: GET /api/calls/:callSid, once the store has recorded the end of the call (it writes
+// in batches, so the record lags the call by a moment).
+import type { CallDetail } from '../store/types.js';
+
+export interface TranscriptLine {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+export interface FetchTranscriptOptions {
+  /** The ws:// or wss:// stream URL; the API lives on the same host. */
+  streamUrl: string;
+  callSid: string;
+  adminToken?: string;
+  /** How long to wait for the record to show the call as ended. */
+  waitMs?: number;
+}
+
+/** http(s)://host:port of the server behind a ws(s):// URL. */
+export function httpBase(streamUrl: string): string {
+  const url = new URL(streamUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  return url.origin;
+}
+
+/** The server's transcript of the call, or undefined when the server has none to give (no API, no access, no record). */
+export async function fetchTranscript({ streamUrl, callSid, adminToken, waitMs = 5_000 }: FetchTranscriptOptions): Promise<TranscriptLine[] | undefined> {
+  const url = `${httpBase(streamUrl)}/api/calls/${encodeURIComponent(callSid)}`;
+  const headers: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+  const deadline = Date.now() + waitMs;
+  let latest: CallDetail | undefined;
+  for (;;) {
+    try {
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
+      if (response.ok) latest = (await response.json()) as CallDetail;
+      // 401/403: no access, and waiting will not grant it; 404 may be a record not yet written.
+      else if (response.status === 401 || response.status === 403) return undefined;
+    } catch {
+      // Unreachable or slow: try again until the deadline.
+    }
+    if (latest?.endedAt != null || Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return latest?.transcript.map(({ role, text }) => ({ role, text }));
+}

@@ -1,0 +1,110 @@
+// `phone-agent call` as a user runs it: the real CLI in a child process, calling a real server over
+// loopback whose agent converses by script (the embedded engine's end-to-end run is in engine-call.test.ts).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from '../../src/config/env.js';
+import { loadAgentSettings } from '../../src/config/agent-config.js';
+import { buildServer, type PhoneAgentServer } from '../../src/server.js';
+import type { ScriptedAgent } from '../helpers/scripted-agent.js';
+import { startTalkingAgent } from './talking-agent.js';
+import { openStore, CallRecorder, type Store } from '../../src/store/index.js';
+import { CallEventBus } from '../../src/call/events.js';
+import { apiRoutes } from '../../src/api/routes.js';
+import { readWav, writeWav } from '../../src/audio/wav.js';
+import { spokenCaller } from '../../src/engine/speak/phone-channel.js';
+import { resampleLinear } from '../../src/audio/resample.js';
+import { runCli } from './run-cli.js';
+import type { CallReport } from '../../src/cli/call.js';
+
+const ADMIN_TOKEN = 'cli-test-token';
+const GREETING = 'Thank you for calling the clinic. How can I help?';
+const HEARD = ['I would like to book an appointment', 'my name is Sarah Johnson'];
+
+let dir: string;
+let store: Store;
+let recorder: CallRecorder;
+let agent: ScriptedAgent;
+let server: PhoneAgentServer;
+let streamUrl: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'phone-agent-cli-'));
+  store = await openStore(join(dir, 'calls.db'));
+  const events = new CallEventBus();
+  recorder = new CallRecorder(store, events);
+  agent = await startTalkingAgent({ greeting: GREETING, heard: HEARD, reply: (heard, i) => `You said ${heard}. Reply number ${i + 1}.` });
+  server = await buildServer({
+    env: parseEnv({ PORT: '0', HOST: '127.0.0.1', AGENT_URL: agent.url, LOG_LEVEL: 'silent' }),
+    settings: loadAgentSettings('config/agent.json'),
+    events,
+    plugins: [
+      async (app) => {
+        await app.register(apiRoutes, { store, adminToken: ADMIN_TOKEN });
+      },
+    ],
+  });
+  streamUrl = `${(await server.listen()).replace('http', 'ws')}/media-stream`;
+});
+
+after(async () => {
+  await server.close();
+  await agent.close();
+  await recorder.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('call --json: one JSON object with the server transcript and a latency per turn; --wav and --say in order; --out is the heard audio', async () => {
+  // A 16 kHz stereo WAV, as a user might record one: the CLI resamples and encodes it.
+  const wavFile = join(dir, 'book.wav');
+  const speech = resampleLinear(await spokenCaller(HEARD[0]!), 8000, 16000);
+  await writeFile(wavFile, writeWav(16000, speech, speech));
+  const outFile = join(dir, 'heard.wav');
+
+  const run = await runCli(['call', '--url', streamUrl, '--wav', wavFile, '--say', 'My name is Sarah Johnson', '--out', outFile, '--json'], { ADMIN_TOKEN });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trim().split('\n');
+  assert.equal(lines.length, 1, 'exactly one line (one JSON object) on stdout');
+  const report = JSON.parse(lines[0]!) as CallReport;
+
+  assert.deepEqual(Object.keys(report).sort(), ['agent_audio_ms', 'callSid', 'clears', 'ok', 'streamSid', 'transcript', 'turns']);
+  assert.equal(report.ok, true);
+  assert.match(report.callSid, /^CA/);
+  assert.match(report.streamSid, /^MZ/);
+  assert.deepEqual(report.transcript, [
+    { role: 'assistant', text: GREETING },
+    { role: 'user', text: HEARD[0] },
+    { role: 'assistant', text: `You said ${HEARD[0]}. Reply number 1.` },
+    { role: 'user', text: HEARD[1] },
+    { role: 'assistant', text: `You said ${HEARD[1]}. Reply number 2.` },
+  ]);
+  assert.equal(report.turns.length, 2);
+  for (const turn of report.turns) {
+    assert.ok(typeof turn.latency_ms === 'number' && Number.isFinite(turn.latency_ms) && turn.latency_ms > 0, `latency ${turn.latency_ms}`);
+  }
+  assert.ok(Number.isInteger(report.clears) && report.clears >= 0);
+  assert.ok(report.agent_audio_ms > 1000, `agent audio ${report.agent_audio_ms} ms`);
+
+  const heard = readWav(await readFile(outFile));
+  assert.equal(heard.sampleRate, 8000);
+  // Everything received was played: the caller waited for each reply to finish.
+  assert.ok(Math.abs(heard.samples.length / 8 - report.agent_audio_ms) <= 20, `${heard.samples.length / 8} ms heard of ${report.agent_audio_ms} ms`);
+});
+
+test('call without --json prints a readable transcript with per-turn latency; without access to the API the transcript falls back to the --say texts', async () => {
+  const run = await runCli(['call', '--url', streamUrl, '--say', 'I would like to book an appointment'], { ADMIN_TOKEN: 'wrong-token' });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /caller {2}I would like to book an appointment/);
+  assert.match(run.stdout, /1\. +\d+ ms {2}I would like to book an appointment/);
+  assert.match(run.stdout, /completed/);
+});
+
+test('call with a bad argument explains its usage and exits 2', async () => {
+  const run = await runCli(['call', '--url', 'http://example.com', '--json']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--url must be a ws:\/\/ or wss:\/\/ URL/);
+  assert.equal(run.stdout, '');
+});
