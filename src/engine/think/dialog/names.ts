@@ -14,7 +14,10 @@ export interface NameMention {
 
 /** Cues that introduce a name wherever they occur. */
 const STRONG_CUES = ['my name is', "my name's", 'name is', "name's", 'the name', 'patient is', "patient's name is", 'patients name is', 'full name is', 'under'];
-/** Cues that often introduce other things ("it's for tuesday", "i'm calling"), trusted only when the name was asked for or at the very start. */
+/**
+ * Cues that often introduce other things ("it's for tuesday", "i'm calling"): trusted when the name
+ * was asked for or at the very start, elsewhere only before a first and last name ("... for john smith").
+ */
 const WEAK_CUES = ['this is', "it's", 'it is', 'its', "i'm", 'i am', 'call me', 'for'];
 
 const MAX_NAME_WORDS = 3;
@@ -32,7 +35,7 @@ const NOT_NAMES = new Set(
   uh um up us very want wanted was way we week well were what when where which who why will with wondering would
   yeah yes yep you your husband wife mother father mom dad child kid baby calling call speaking here's thats
   appointment's doctor's office clinic visit checkup check-up sick feeling pain urgent emergency ready afraid
-  just hoping able interested correct wrong birth birthday dob`
+  just hoping able interested correct wrong birth birthday dob uh um umm hmm hm er erm ah eh mm huh uh-huh mhm`
     .split(/\s+/)
     .filter(Boolean)
     .concat(MONTHS, WEEKDAYS),
@@ -59,6 +62,10 @@ export function findName(tokens: readonly string[], expectingName: boolean): Nam
   for (const cue of WEAK_CUES) {
     const found = nameAfterCue(tokens, cue, (at) => expectingName || (at <= 1 && cue !== 'for'));
     if (found) return found;
+  }
+  for (const cue of WEAK_CUES) {
+    const found = nameAfterCue(tokens, cue, () => true);
+    if (found && found.words >= 2) return found;
   }
   if (!expectingName) return undefined;
   // No cue: the answer itself is the name, perhaps after a filler ("yeah it's ..." is a cue above).

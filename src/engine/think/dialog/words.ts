@@ -14,9 +14,13 @@ export function tokenize(text: string): string[] {
     .replace(/\bwon\s*'?\s*t\b/g, ' will not ')
     .replace(/\b(\d{1,2}):(\d{2})\b/g, ' $1:$2 ')
     .replace(/\b(\d{1,4})[/-](\d{1,2})[/-](\d{1,4})\b/g, ' $1/$2/$3 ')
-    .replace(/[^a-z0-9':/\s]+/g, ' ')
-    .replace(/(^|\s)'+|'+(?=\s|$)/g, ' ');
-  const raw = folded.split(/\s+/).filter(Boolean);
+    .replace(/[^a-z0-9':/\s-]+/g, ' ')
+    .replace(/(^|\s)['-]+|['-]+(?=\s|$)/g, ' ');
+  // Hyphens stay in names ("smith-jones", "uh-huh") but not in numbers ("eighty-four", "twenty-first").
+  const raw = folded
+    .split(/\s+/)
+    .flatMap((w) => (w.includes('-') && w.split('-').some((part) => readNumber([part], 0) !== undefined) ? w.split('-') : [w]))
+    .filter(Boolean);
   const tokens: string[] = [];
   for (const word of raw) {
     const previous = tokens[tokens.length - 1];
