@@ -1,0 +1,241 @@
+// One bridge benchmark run: the loopback baseline (driver dials the echo peer directly), then the
+// same load through the server under test, in its own process, whose agent is the echo peer.
+// Frames are timed end to end in the bench process (one clock); the baseline's figures are
+// subtracted to leave what the server adds.
+import { ProcSampler, rssMb } from './proc-sampler.js';
+import { ServerProcess } from './server-process.js';
+import { WorkerClient } from './worker-rpc.js';
+import { percentiles, type Percentiles } from './latency-samples.js';
+import type { PeerCounts, PeerMode, PeerReport } from './echo-peer.js';
+import type { DriverCounts, DriverReport } from './load-driver.js';
+
+export interface BridgeBenchOptions {
+  calls: number;
+  durationS: number;
+  /** Length of the loopback baseline's measurement (0: no baseline, nothing subtracted). */
+  baselineDurationS: number;
+  /** Frames flow this long before timing starts (calls settle, the JIT warms up). */
+  warmupS: number;
+  driverThreads: number;
+  /** Each call is interrupted this often (0: never). */
+  bargeInEveryMs: number;
+  inboundChunkMs: number;
+  /** Flag one caller frame in this many as a speech onset and time it separately (0: none). */
+  onsetEveryFrames: number;
+  serverNodeArgs: string[];
+  /** Called halfway through the measured window with the server's pid (e.g. to take a heap snapshot). */
+  midLoad?: (serverPid: number) => void;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_BRIDGE_BENCH: Omit<BridgeBenchOptions, 'calls' | 'durationS' | 'log'> = {
+  baselineDurationS: 5,
+  warmupS: 2,
+  driverThreads: 1,
+  bargeInEveryMs: 3000,
+  inboundChunkMs: 20,
+  onsetEveryFrames: 0,
+  serverNodeArgs: [],
+};
+
+interface PhaseOutcome {
+  peer: PeerReport;
+  drivers: DriverReport[];
+}
+
+type Summary = Pick<Percentiles, 'p50' | 'p95' | 'p99' | 'max'>;
+
+const DRAIN_TIMEOUT_MS = 5000;
+const HANGUP_TIMEOUT_MS = 15_000;
+
+export async function runBridgeBench(options: BridgeBenchOptions): Promise<Record<string, unknown>> {
+  const peerWorker = new WorkerClient(new URL('./peer-worker.js', import.meta.url), undefined);
+  const driverWorkers = Array.from({ length: options.driverThreads }, () => new WorkerClient(new URL('./driver-worker.js', import.meta.url), undefined));
+  try {
+    let baseline: PhaseOutcome | undefined;
+    if (options.baselineDurationS > 0) {
+      options.log(`baseline: ${options.calls} calls straight to the echo peer for ${options.baselineDurationS} s`);
+      const url = await peerWorker.request<string>('start', { mode: 'twilio' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
+      baseline = await runPhase(options, url, options.baselineDurationS, peerWorker, driverWorkers);
+    }
+
+    const agentUrl = await peerWorker.request<string>('start', { mode: 'agent' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
+    const server = await ServerProcess.start({
+      env: { AGENT_URL: agentUrl, INBOUND_CHUNK_MS: String(options.inboundChunkMs) },
+      nodeArgs: options.serverNodeArgs,
+    });
+    try {
+      await sleep(1000);
+      const idleRssMb = rssMb(server.pid);
+      options.log(`server pid ${server.pid} idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
+      const serverSampler: { current?: ProcSampler } = {};
+      const benchSampler: { current?: ProcSampler } = {};
+      const measured = await runPhase(options, server.mediaStreamUrl, options.durationS, peerWorker, driverWorkers, {
+        onMeasureStart: () => {
+          serverSampler.current = new ProcSampler(server.pid);
+          benchSampler.current = new ProcSampler(process.pid);
+        },
+        onMeasureEnd: () => ({ server: serverSampler.current!.stop(), bench: benchSampler.current!.stop() }),
+        midLoad: () => options.midLoad?.(server.pid),
+      });
+      if (!server.alive) throw new Error(`the server died under load:\n${server.outputTail}`);
+      return summarize(options, measured, baseline, idleRssMb);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Promise.all([peerWorker, ...driverWorkers].map((w) => w.terminate()));
+  }
+}
+
+interface PhaseHooks {
+  onMeasureStart(): void;
+  onMeasureEnd(): { server: { cpuPercent: number; peakRssMb: number }; bench: { cpuPercent: number } };
+  midLoad(): void;
+}
+
+type MeasuredPhase = PhaseOutcome & { usage?: ReturnType<PhaseHooks['onMeasureEnd']> };
+
+async function runPhase(
+  options: BridgeBenchOptions,
+  url: string,
+  durationS: number,
+  peer: WorkerClient,
+  drivers: WorkerClient[],
+  hooks?: PhaseHooks,
+): Promise<MeasuredPhase> {
+  const share = Math.ceil(options.calls / drivers.length);
+  const connected = await Promise.all(
+    drivers.map((d, i) =>
+      d.request<number>('connect', { url, first: i * share, count: Math.max(0, Math.min(share, options.calls - i * share)), onsetEveryFrames: options.onsetEveryFrames }),
+    ),
+  );
+  options.log(`  ${connected.reduce((a, b) => a + b, 0)} calls connected; warming up ${options.warmupS} s`);
+  await Promise.all(drivers.map((d) => d.request('phase', 'warmup')));
+  await sleep(options.warmupS * 1000);
+
+  hooks?.onMeasureStart();
+  await Promise.all(drivers.map((d) => d.request('phase', 'measure')));
+  await sleep((durationS * 1000) / 2);
+  hooks?.midLoad();
+  await sleep((durationS * 1000) / 2);
+  await Promise.all(drivers.map((d) => d.request('phase', 'quiet')));
+  const usage = hooks?.onMeasureEnd();
+
+  await peer.request('quiet');
+  await drain(peer, drivers);
+  const driverReports = await Promise.all(drivers.map((d) => d.request<DriverReport>('hangUp', HANGUP_TIMEOUT_MS)));
+  const peerReport = await peer.request<PeerReport>('report');
+  await peer.request('stop');
+  return { peer: peerReport, drivers: driverReports, usage };
+}
+
+/** Waits until every frame sent has arrived (or a bounded time passes: what is missing is lost). */
+async function drain(peer: WorkerClient, drivers: WorkerClient[]): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const p = await peer.request<PeerCounts>('counts');
+    const ds = await Promise.all(drivers.map((d) => d.request<DriverCounts>('counts')));
+    const sent = ds.reduce((n, d) => n + d.inboundSent, 0);
+    const received = ds.reduce((n, d) => n + d.outboundReceived, 0);
+    if (p.inboundReceived >= sent && received >= p.outboundSent) return;
+    await sleep(100);
+  }
+}
+
+function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: PhaseOutcome | undefined, idleRssMb: number): Record<string, unknown> {
+  const d = run.drivers;
+  const sum = (f: (r: DriverReport) => number) => d.reduce((n, r) => n + f(r), 0);
+  const inboundSent = sum((r) => r.inboundSent);
+  const outboundReceived = sum((r) => r.outboundReceived);
+  const completed = sum((r) => r.completed);
+  const inbound = percentiles([run.peer.inboundLatencyMs]);
+  const outbound = percentiles(d.map((r) => r.outboundLatencyMs));
+  const bargeIn = bargeInLatencies(run);
+  const base = baseline && {
+    inbound: percentiles([baseline.peer.inboundLatencyMs]),
+    outbound: percentiles(baseline.drivers.map((r) => r.outboundLatencyMs)),
+    bargeIn: bargeInLatencies(baseline),
+  };
+  const usage = run.usage!;
+  const result: Record<string, unknown> = {
+    calls: options.calls,
+    completed,
+    failed: options.calls - completed,
+    frames_sent: inboundSent + run.peer.outboundSent,
+    frames_lost: inboundSent - run.peer.inboundReceived + (run.peer.outboundSent - outboundReceived),
+    inbound_added_latency_ms: added(inbound, base?.inbound),
+    outbound_added_latency_ms: added(outbound, base?.outbound),
+    server_cpu_percent: round(usage.server.cpuPercent),
+    server_rss_mb: round(usage.server.peakRssMb),
+    rss_mb_per_call: round((usage.server.peakRssMb - idleRssMb) / options.calls),
+    duration_s: options.durationS,
+    inbound_chunk_ms: options.inboundChunkMs,
+    frames_sent_inbound: inboundSent,
+    frames_sent_outbound: run.peer.outboundSent,
+    frames_lost_inbound: inboundSent - run.peer.inboundReceived,
+    frames_lost_outbound: run.peer.outboundSent - outboundReceived,
+    sequence_breaks: run.peer.inboundBreaks + sum((r) => r.outboundBreaks),
+    frames_timed: { inbound: inbound.count, outbound: outbound.count },
+    inbound_latency_ms: summary(inbound),
+    outbound_latency_ms: summary(outbound),
+    barge_ins: bargeIn.latencies.count,
+    barge_ins_unanswered: bargeIn.unanswered,
+    barge_in_clear_ms: summary(bargeIn.latencies),
+    barge_in_added_ms: added(bargeIn.latencies, base?.bargeIn.latencies),
+    ...(options.onsetEveryFrames > 0 && { onset_to_agent_ms: summary(percentiles([run.peer.onsetLatencyMs])) }),
+    baseline: base
+      ? {
+          duration_s: options.baselineDurationS,
+          completed: baseline!.drivers.reduce((n, r) => n + r.completed, 0),
+          inbound_latency_ms: summary(base.inbound),
+          outbound_latency_ms: summary(base.outbound),
+          barge_in_clear_ms: summary(base.bargeIn.latencies),
+        }
+      : null,
+    server_idle_rss_mb: round(idleRssMb),
+    bench_cpu_percent: round(usage.bench.cpuPercent),
+    driver_threads: options.driverThreads,
+    driver_late_ticks: sum((r) => r.lateTicks),
+    driver_max_tick_lag_ms: round(Math.max(...d.map((r) => r.maxTickLagMs))),
+    failures: d.flatMap((r) => r.failures).slice(0, 10),
+  };
+  return result;
+}
+
+/** Matches each call's k-th interruption sent by the peer with the k-th `clear` the caller received. */
+function bargeInLatencies(run: PhaseOutcome): { latencies: Percentiles; unanswered: number } {
+  const samples: number[] = [];
+  let unanswered = 0;
+  const clears: Record<number, number[]> = Object.assign({}, ...run.drivers.map((r) => r.clearsAt));
+  for (const [call, sent] of Object.entries(run.peer.bargeInsSentAt)) {
+    const got = clears[Number(call)] ?? [];
+    sent.forEach((at, k) => (got[k] === undefined ? unanswered++ : samples.push(got[k]! - at)));
+  }
+  return { latencies: percentiles([Float64Array.from(samples)]), unanswered };
+}
+
+/**
+ * What the server adds: p50 and p99 less the baseline's p50 and p99; max less the baseline's p50
+ * (the worst frame, less what a typical frame costs the bench itself). Without a baseline, raw.
+ */
+function added(measured: Percentiles, baseline: Percentiles | undefined): { p50: number; p99: number; max: number } {
+  const b = baseline ?? { p50: 0, p99: 0 };
+  return {
+    p50: round(Math.max(0, measured.p50 - b.p50)),
+    p99: round(Math.max(0, measured.p99 - b.p99)),
+    max: round(Math.max(0, measured.max - b.p50)),
+  };
+}
+
+function summary(p: Percentiles): Summary {
+  return { p50: round(p.p50), p95: round(p.p95), p99: round(p.p99), max: round(p.max) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

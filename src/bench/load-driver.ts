@@ -1,0 +1,272 @@
+// Many simulated Twilio calls from one thread, lean enough for a thousand: one shared clock drives
+// every call's 20 ms frames (calls are spread over slots of the 20 ms period, as real callers are
+// never in phase), and a cheap playout model echoes each `mark` when the audio before it has played.
+// No per-call timers; inbound media is recognised by string search, not JSON.parse.
+import WebSocket from 'ws';
+import { FRAME_BYTES, FRAME_MS, FrameFlag, monoMs, newFrame, readStamp, writeStamp } from './frame-stamp.js';
+import { LatencySamples, SequenceTracker } from './latency-samples.js';
+
+export interface DriverOptions {
+  url: string;
+  /** Global indices of this driver's calls: [first, first + count). */
+  first: number;
+  count: number;
+  /** Flag one frame in this many as a speech onset (0: none). */
+  onsetEveryFrames: number;
+}
+
+export interface DriverCounts {
+  inboundSent: number;
+  outboundReceived: number;
+}
+
+export interface DriverReport extends DriverCounts {
+  connected: number;
+  completed: number;
+  failures: string[];
+  outboundBreaks: number;
+  outboundLatencyMs: Float64Array;
+  /** Per call, when each `clear` arrived. */
+  clearsAt: Record<number, number[]>;
+  /** Clock ticks that ran more than one frame late, and the worst lateness: the driver's own health. */
+  lateTicks: number;
+  maxTickLagMs: number;
+}
+
+type Phase = 'idle' | 'warmup' | 'measure' | 'quiet';
+
+interface DriverCall {
+  index: number;
+  ws: WebSocket;
+  callSid: string;
+  streamSid: string;
+  frame: Buffer;
+  seq: number;
+  messageSeq: number;
+  /** When the audio received so far will have finished playing. */
+  playedUntil: number;
+  marks: Array<{ name: string; due: number }>;
+  clears: number[];
+  /** Why the server ended the call early, if it did. */
+  failure: string | undefined;
+  stopSent: boolean;
+  closed: Promise<number>;
+}
+
+const SLOTS = 10;
+const SLOT_MS = FRAME_MS / SLOTS;
+const CONNECT_CONCURRENCY = 64;
+const MEDIA_PREFIX = '{"event":"media"';
+const PAYLOAD_KEY = '"payload":"';
+
+export class LoadDriver {
+  readonly #options: DriverOptions;
+  readonly #calls: DriverCall[] = [];
+  readonly #slots: DriverCall[][] = Array.from({ length: SLOTS }, () => []);
+  readonly #outbound = new SequenceTracker();
+  readonly #outboundLatency = new LatencySamples();
+  #phase: Phase = 'idle';
+  #inboundSent = 0;
+  #clockStart = 0;
+  #tick = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #lateTicks = 0;
+  #maxTickLagMs = 0;
+  readonly #failures: string[] = [];
+
+  constructor(options: DriverOptions) {
+    this.#options = options;
+  }
+
+  /** Opens every call's stream (a bounded number at a time) and sends `connected` and `start`. */
+  async connect(): Promise<number> {
+    const indices = Array.from({ length: this.#options.count }, (_, i) => this.#options.first + i);
+    const workers = Array.from({ length: Math.min(CONNECT_CONCURRENCY, indices.length) }, async () => {
+      for (let index = indices.shift(); index !== undefined; index = indices.shift()) {
+        try {
+          const call = await this.#open(index);
+          this.#calls.push(call);
+          this.#slots[index % SLOTS]!.push(call);
+        } catch (err) {
+          this.#failures.push(`call ${index}: ${(err as Error).message}`);
+        }
+      }
+    });
+    await Promise.all(workers);
+    return this.#calls.length;
+  }
+
+  /** Frames flow from now on; only frames sent while measuring are timed. */
+  setPhase(phase: Exclude<Phase, 'idle'>): void {
+    this.#phase = phase;
+    if (phase !== 'quiet' && this.#timer === undefined) {
+      this.#clockStart = monoMs();
+      this.#tick = 0;
+      this.#scheduleTick();
+    }
+  }
+
+  counts(): DriverCounts {
+    return { inboundSent: this.#inboundSent, outboundReceived: this.#outbound.received };
+  }
+
+  /** Sends `stop` on every call and waits (bounded) for the server to close each stream. */
+  async hangUp(timeoutMs: number): Promise<DriverReport> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const deadline = new Promise<number>((resolve) => setTimeout(() => resolve(-1), timeoutMs).unref());
+    let completed = 0;
+    await Promise.all(
+      this.#calls.map(async (call) => {
+        if (call.failure === undefined && call.ws.readyState === WebSocket.OPEN) {
+          call.ws.send(`{"event":"stop","sequenceNumber":"${++call.messageSeq}","streamSid":"${call.streamSid}","stop":{"callSid":"${call.callSid}"}}`);
+          call.stopSent = true;
+        }
+        const code = await Promise.race([call.closed, deadline]);
+        if (call.failure === undefined && code === 1000) completed++;
+        else {
+          this.#failures.push(`call ${call.index}: ${call.failure ?? (code === -1 ? 'not closed after stop' : `closed with ${code}`)}`);
+          call.ws.terminate();
+        }
+      }),
+    );
+    const clearsAt: Record<number, number[]> = {};
+    for (const call of this.#calls) clearsAt[call.index] = call.clears;
+    return {
+      ...this.counts(),
+      connected: this.#calls.length,
+      completed,
+      failures: this.#failures,
+      outboundBreaks: this.#outbound.breaks,
+      outboundLatencyMs: this.#outboundLatency.take(),
+      clearsAt,
+      lateTicks: this.#lateTicks,
+      maxTickLagMs: this.#maxTickLagMs,
+    };
+  }
+
+  async #open(index: number): Promise<DriverCall> {
+    const ws = new WebSocket(this.#options.url, { perMessageDeflate: false });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const id = String(index).padStart(10, '0');
+    const call: DriverCall = {
+      index,
+      ws,
+      callSid: `CAbench${id}${'0'.repeat(17)}`,
+      streamSid: `MZbench${id}${'0'.repeat(17)}`,
+      frame: newFrame(),
+      seq: 0,
+      messageSeq: 0,
+      playedUntil: 0,
+      marks: [],
+      clears: [],
+      failure: undefined,
+      stopSent: false,
+      closed,
+    };
+    ws.on('error', () => undefined);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) this.#onServerMessage(call, data.toString('latin1'));
+    });
+    ws.once('close', (code, reason) => {
+      if (!call.stopSent) call.failure ??= `server closed the stream (${code} ${reason.toString('utf8')})`;
+    });
+    ws.send('{"event":"connected","protocol":"Call","version":"1.0.0"}');
+    ws.send(
+      JSON.stringify({
+        event: 'start',
+        sequenceNumber: String(++call.messageSeq),
+        streamSid: call.streamSid,
+        start: {
+          accountSid: 'AC00000000000000000000000000000000',
+          streamSid: call.streamSid,
+          callSid: call.callSid,
+          tracks: ['inbound'],
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+          customParameters: { From: '+15550100', To: '+15550199' },
+        },
+      }),
+    );
+    return call;
+  }
+
+  // ---- the shared clock -----------------------------------------------------------------------
+
+  #scheduleTick(): void {
+    const due = this.#clockStart + this.#tick * SLOT_MS;
+    this.#timer = setTimeout(() => this.#onClock(), Math.max(0, due - monoMs()));
+  }
+
+  /** Runs every slot that is due (catching up after a stall, so the frame rate stays real time). */
+  #onClock(): void {
+    const now = monoMs();
+    for (let due = this.#clockStart + this.#tick * SLOT_MS; due <= now; due = this.#clockStart + this.#tick * SLOT_MS) {
+      const lag = now - due;
+      if (lag > FRAME_MS) this.#lateTicks++;
+      if (lag > this.#maxTickLagMs) this.#maxTickLagMs = lag;
+      const slot = this.#slots[this.#tick % SLOTS]!;
+      for (const call of slot) this.#serviceCall(call);
+      this.#tick++;
+    }
+    if (this.#phase === 'quiet' && this.#calls.every((c) => c.marks.length === 0)) {
+      this.#timer = undefined;
+      return;
+    }
+    this.#scheduleTick();
+  }
+
+  #serviceCall(call: DriverCall): void {
+    if (call.ws.readyState !== WebSocket.OPEN) return;
+    const now = monoMs();
+    while (call.marks.length > 0 && call.marks[0]!.due <= now) this.#echoMark(call, call.marks.shift()!.name);
+    if (this.#phase === 'warmup' || this.#phase === 'measure') this.#sendFrame(call);
+  }
+
+  #sendFrame(call: DriverCall): void {
+    const seq = call.seq++;
+    const onsetEvery = this.#options.onsetEveryFrames;
+    let flags = this.#phase === 'measure' ? FrameFlag.measured : 0;
+    if (onsetEvery > 0 && (seq + call.index * 7) % onsetEvery === 0) flags |= FrameFlag.onset;
+    writeStamp(call.frame, 0, { call: call.index, seq, flags, sentAtMs: monoMs() });
+    call.ws.send(
+      `{"event":"media","sequenceNumber":"${++call.messageSeq}","media":{"track":"inbound","chunk":"${seq + 1}","timestamp":"${seq * FRAME_MS}","payload":"${call.frame.toString('base64')}"},"streamSid":"${call.streamSid}"}`,
+    );
+    this.#inboundSent++;
+  }
+
+  // ---- what the server sends ------------------------------------------------------------------
+
+  #onServerMessage(call: DriverCall, text: string): void {
+    const now = monoMs();
+    if (text.startsWith(MEDIA_PREFIX)) {
+      const start = text.indexOf(PAYLOAD_KEY) + PAYLOAD_KEY.length;
+      const audio = Buffer.from(text.slice(start, text.indexOf('"', start)), 'base64');
+      for (let offset = 0; offset + FRAME_BYTES <= audio.length; offset += FRAME_BYTES) {
+        const stamp = readStamp(audio, offset);
+        if (!stamp) continue;
+        this.#outbound.see(stamp.call, stamp.seq);
+        if (stamp.flags & FrameFlag.measured) this.#outboundLatency.add(now - stamp.sentAtMs);
+      }
+      call.playedUntil = Math.max(now, call.playedUntil) + audio.length / 8;
+      return;
+    }
+    const m = JSON.parse(text) as { event?: string; mark?: { name?: string } };
+    if (m.event === 'mark' && m.mark?.name !== undefined) {
+      call.marks.push({ name: m.mark.name, due: call.playedUntil });
+    } else if (m.event === 'clear') {
+      call.clears.push(now);
+      // Twilio drops what it has buffered and echoes every pending mark at once.
+      for (const mark of call.marks) this.#echoMark(call, mark.name);
+      call.marks = [];
+      call.playedUntil = now;
+    }
+  }
+
+  #echoMark(call: DriverCall, name: string): void {
+    call.ws.send(`{"event":"mark","sequenceNumber":"${++call.messageSeq}","streamSid":"${call.streamSid}","mark":{"name":${JSON.stringify(name)}}}`);
+  }
+}

@@ -1,0 +1,81 @@
+// `phone-agent bench`: the bridge under load, end to end, with real sockets and a real server process.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULT_BRIDGE_BENCH, runBridgeBench } from '../bench/bridge-bench.js';
+
+const USAGE = `usage: phone-agent bench [--calls N] [--duration S] [--json FILE]
+
+Starts the server as a child process whose agent is a loopback echo peer, drives N concurrent
+simulated Twilio calls for S seconds (20 ms frames both ways, real time) and prints the results.
+
+  --calls N                concurrent calls (default 100)
+  --duration S             measured seconds (default 10)
+  --json FILE              also write the results to FILE
+  --baseline-duration S    seconds of loopback baseline without the server (default 5; 0: none)
+  --warmup S               seconds of frames before timing starts (default 2)
+  --driver-threads N       threads driving calls (default: 1, 2 from 300 calls)
+  --barge-in-every MS      interrupt each call this often (default 3000; 0: never)
+  --inbound-chunk-ms MS    the server's INBOUND_CHUNK_MS (default 20)
+  --onset-every N          time one caller frame in N as a speech onset (default 0: off)
+  --server-node-arg ARG    a flag for the server's node (repeatable), e.g. --cpu-prof
+`;
+
+export async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      calls: { type: 'string', default: '100' },
+      duration: { type: 'string', default: '10' },
+      json: { type: 'string' },
+      'baseline-duration': { type: 'string' },
+      warmup: { type: 'string' },
+      'driver-threads': { type: 'string' },
+      'barge-in-every': { type: 'string' },
+      'inbound-chunk-ms': { type: 'string' },
+      'onset-every': { type: 'string' },
+      'server-node-arg': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const calls = positiveInt('--calls', values.calls);
+  const defaults = DEFAULT_BRIDGE_BENCH;
+  const result = await runBridgeBench({
+    calls,
+    durationS: positiveNumber('--duration', values.duration),
+    baselineDurationS: optionalNumber('--baseline-duration', values['baseline-duration']) ?? defaults.baselineDurationS,
+    warmupS: optionalNumber('--warmup', values.warmup) ?? defaults.warmupS,
+    driverThreads: optionalNumber('--driver-threads', values['driver-threads']) ?? (calls >= 300 ? 2 : defaults.driverThreads),
+    bargeInEveryMs: optionalNumber('--barge-in-every', values['barge-in-every']) ?? defaults.bargeInEveryMs,
+    inboundChunkMs: optionalNumber('--inbound-chunk-ms', values['inbound-chunk-ms']) ?? defaults.inboundChunkMs,
+    onsetEveryFrames: optionalNumber('--onset-every', values['onset-every']) ?? defaults.onsetEveryFrames,
+    serverNodeArgs: values['server-node-arg'] ?? defaults.serverNodeArgs,
+    log: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  process.stdout.write(text);
+  if (values.json) writeFileSync(values.json, text);
+  if (result.failed !== 0) process.exitCode = 1;
+}
+
+function positiveNumber(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = positiveNumber(flag, value);
+  if (!Number.isInteger(n)) throw new Error(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function optionalNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a number >= 0, got ${JSON.stringify(value)}`);
+  return n;
+}
