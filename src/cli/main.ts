@@ -17,6 +17,8 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve();
+    case 'bench':
+      return (await import('./bench.js')).bench(argv.slice(1));
     case 'call':
       return callCommand(argv.slice(1));
     case undefined:
