@@ -4,22 +4,26 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { Engine } from './engine.js';
-import { silentLogger, type Logger } from '../observability/log.js';
+import { createOfflineEngine, type OfflineEngineOptions } from './offline-engine.js';
+import { silentLogger } from '../observability/log.js';
 
 export const ENGINE_ROUTE = '/v1/agent/converse';
 /** The largest WebSocket message accepted: a Settings message with a long prompt and many functions. */
 export const ENGINE_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
-export interface EnginePluginOptions {
-  engine: Engine;
+export interface EnginePluginOptions extends OfflineEngineOptions {
+  /** The engine to serve; without one, the offline engine is built from the other options. */
+  engine?: Engine;
   path?: string;
 }
 
 /**
- * Serves `engine` on a WebSocket route and closes it with the app. Uses the app's @fastify/websocket
+ * Serves the engine on a WebSocket route and closes it with the app. Uses the app's @fastify/websocket
  * when registered (its maxPayload applies), else registers one with ENGINE_MAX_PAYLOAD_BYTES.
  */
-export const enginePlugin: FastifyPluginAsync<EnginePluginOptions> = async (app, { engine, path = ENGINE_ROUTE }) => {
+export const enginePlugin: FastifyPluginAsync<EnginePluginOptions> = async (app, options) => {
+  const { path = ENGINE_ROUTE } = options;
+  const engine = options.engine ?? createOfflineEngine(options);
   if (!app.hasDecorator('websocketServer')) {
     await app.register(websocket, { options: { maxPayload: ENGINE_MAX_PAYLOAD_BYTES, perMessageDeflate: false } });
   }
@@ -29,33 +33,33 @@ export const enginePlugin: FastifyPluginAsync<EnginePluginOptions> = async (app,
   app.addHook('onClose', async () => engine.close());
 };
 
-export interface EngineServerOptions {
-  engine: Engine;
+export interface EngineServerOptions extends EnginePluginOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: any free port. */
   port?: number;
-  logger?: Logger;
 }
 
 export interface EngineServer {
   app: FastifyInstance;
+  engine: Engine;
   /** ws:// URL of the V1 endpoint. */
   url: string;
   port: number;
   close(): Promise<void>;
 }
 
-/** Runs the engine on its own port, speaking V1 at ws://host:port/v1/agent/converse. */
+/** Runs the engine on its own port, speaking V1 at ws://host:port/v1/agent/converse (and GET /healthz). */
 export async function startEngineServer(options: EngineServerOptions): Promise<EngineServer> {
   const logger = options.logger ?? silentLogger;
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
-  await app.register(enginePlugin, { engine: options.engine });
-  app.get('/healthz', async () => ({ ok: true, sessions: options.engine.activeSessions }));
+  const engine = options.engine ?? createOfflineEngine({ ...options, logger });
+  await app.register(enginePlugin, { engine, path: options.path });
+  app.get('/healthz', async () => ({ ok: true, sessions: engine.activeSessions }));
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { app, port, url: `ws://${urlHost}:${port}${ENGINE_ROUTE}`, close: () => app.close() };
+  return { app, engine, port, url: `ws://${urlHost}:${port}${options.path ?? ENGINE_ROUTE}`, close: () => app.close() };
 }

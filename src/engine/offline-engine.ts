@@ -1,0 +1,51 @@
+// The engine as shipped: offline parts only. Silero VAD and pocketsphinx (in worker threads) listen,
+// the built-in clinic dialog or any OpenAI-compatible model thinks, flite speaks.
+import type { SpeakSettings } from '../agent/settings.js';
+import type { Logger } from '../observability/log.js';
+import type { Clock } from './clock.js';
+import { Engine } from './engine.js';
+import { PocketsphinxSpeechToText, type PocketsphinxSttOptions } from './listen/pocketsphinx-stt.js';
+import { createSileroVad } from './listen/vad.js';
+import type { EngineSessionOptions } from './session.js';
+import { FLITE_VOICES, FliteTextToSpeech, type FliteVoice } from './speak/flite.js';
+import { createThinkProvider, type Environment, type ThinkProviderOptions } from './think/index.js';
+
+export interface OfflineEngineOptions {
+  logger?: Logger;
+  /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (a model instead of the built-in dialog), CLINIC_TIMEZONE. Default process.env. */
+  env?: Environment;
+  clock?: Clock;
+  /** The built-in dialog's calendar clock and zone; the model provider's timeouts. */
+  think?: ThinkProviderOptions;
+  stt?: Partial<PocketsphinxSttOptions>;
+  session?: Partial<EngineSessionOptions>;
+}
+
+export function createOfflineEngine(options: OfflineEngineOptions = {}): Engine {
+  const env = options.env ?? process.env;
+  const speechToText = new PocketsphinxSpeechToText(options.stt);
+  return new Engine({
+    parts: {
+      speechToText,
+      createVad: () => createSileroVad(),
+      createTextToSpeech: (speak) => new FliteTextToSpeech({ voice: fliteVoice(speak) }),
+      createThinkProvider: (think) => createThinkProvider(think, env, options.think),
+    },
+    logger: options.logger,
+    clock: options.clock,
+    session: options.session,
+    closeParts: () => speechToText.close(),
+  });
+}
+
+/**
+ * Settings name hosted voices (aura-2-thalia-en) that do not exist here: those get kal, flite's native
+ * 8 kHz voice. A Settings that asks for a flite voice by name (speak.provider.voice or model) gets it.
+ */
+function fliteVoice(speak: SpeakSettings | undefined): FliteVoice {
+  const provider = speak?.provider as { voice?: unknown; model?: unknown } | undefined;
+  for (const wanted of [provider?.voice, provider?.model]) {
+    if (typeof wanted === 'string' && (FLITE_VOICES as readonly string[]).includes(wanted)) return wanted as FliteVoice;
+  }
+  return 'kal';
+}
