@@ -26,6 +26,11 @@ export interface ToolDefinition<S extends z.ZodType = z.ZodType> {
   run(args: z.infer<S>, ctx: ToolContext): Promise<unknown>;
 }
 
+/** Types `run`'s arguments from the schema without spelling the schema's type twice. */
+export function defineTool<S extends z.ZodType>(tool: ToolDefinition<S>): ToolDefinition<S> {
+  return tool;
+}
+
 export interface DispatchResult {
   ok: boolean;
   /** What the FunctionCallResponse carries: JSON text. */
@@ -35,7 +40,15 @@ export interface DispatchResult {
 
 export const DEFAULT_TOOL_TIMEOUT_MS = 10_000;
 
-export class ToolError extends Error {}
+/** A refusal the agent can act on; `details` (e.g. alternative slots) travel beside the error text. */
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
 
 export class FunctionRegistry {
   readonly #tools = new Map<string, ToolDefinition>();
@@ -60,9 +73,9 @@ export class FunctionRegistry {
 
   async dispatch(name: string, argumentsJson: string, ctx: ToolContext): Promise<DispatchResult> {
     const started = performance.now();
-    const done = (ok: boolean, value: unknown): DispatchResult => ({
+    const done = (ok: boolean, value: unknown, details?: Record<string, unknown>): DispatchResult => ({
       ok,
-      content: JSON.stringify(ok ? value : { error: value }),
+      content: JSON.stringify(ok ? value : { error: value, ...details }),
       durationMs: performance.now() - started,
     });
     const tool = this.#tools.get(name);
@@ -91,6 +104,7 @@ export class FunctionRegistry {
     } catch (err) {
       if (timeout.aborted) return done(false, `function "${name}" timed out after ${this.timeoutMs} ms`);
       if (ctx.signal.aborted) return done(false, 'the call ended before the function finished');
+      if (err instanceof ToolError) return done(false, err.message, err.details);
       return done(false, err instanceof Error ? err.message : String(err));
     }
   }
