@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { ClinicDialog } from '../../../src/engine/think/dialog/clinic-dialog.js';
 import { dtmfText } from '../../../src/engine/think/dtmf.js';
 import { CLINIC_FUNCTIONS, Conversation, type FunctionResult } from './conversation.js';
@@ -334,4 +335,16 @@ test('expected phrases cover requests, dates, times, names and goodbyes', () => 
     assert.ok(phrases.some((s) => s.includes(p)), p);
   }
   assert.ok(phrases.every((p) => p === p.toLowerCase() && !/[0-9.,?!]/.test(p)), 'phrases are lowercase words only');
+});
+
+const CMUDICT = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
+
+test('every word of the expected phrases is in the recogniser\'s dictionary', { skip: !existsSync(CMUDICT) && 'pocketsphinx-en-us is not installed' }, () => {
+  const dictionary = new Set(
+    readFileSync(CMUDICT, 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[0]!.replace(/\(\d+\)$/, '')),
+  );
+  const missing = [...new Set(clinic().expectedPhrases().flatMap((p) => p.split(' ')))].filter((w) => !dictionary.has(w));
+  assert.deepEqual(missing, []);
 });

@@ -56,6 +56,8 @@ const DATE_CASES: Array<[string, string[]]> = [
   ['the fifth one', ['2025-03-05']],
   ['fifth', []],
   ['i was born in nineteen eighty', []],
+  ['march fifth nineteen eighty for', ['1984-03-05']],
+  ['march twenty for the checkup', ['2025-03-20']],
 ];
 
 test('dates: spelled out, relative, with and without years', () => {
@@ -95,6 +97,12 @@ const TIME_CASES: Array<[string, string[], boolean?]> = [
   ['that one', [], true],
   ['one of those', [], false],
   ['i have two kids', [], false],
+  // the recogniser's homophones
+  ['at too thirty p m', ['14:30']],
+  ['for p m', ['16:00']],
+  ['at ten forty for', ['10:44']],
+  ['book for tuesday', [], true],
+  ['i need it for two weeks', [], false],
 ];
 
 test('times: meridiem, o\'clock, noon, past/to, and bare hours only when a time was asked for', () => {

@@ -64,8 +64,9 @@ function timeAt(tokens: readonly string[], i: number, allowBareHour: boolean): F
   const relativeTo = pastOrTo(tokens, i);
   if (relativeTo) return relativeTo;
 
-  const hour = readNumber(tokens, i);
+  const hour = readNumber(tokens, i, true);
   if (!hour || hour.ordinal || hour.value < 1 || hour.value > 12) return undefined;
+  const heardAsHomophone = readNumber(tokens, i) === undefined;
   let j = hour.next;
   let minute = 0;
   let marked = false;
@@ -86,6 +87,8 @@ function timeAt(tokens: readonly string[], i: number, allowBareHour: boolean): F
     marked = true;
   }
   const before = tokens[i - 1] ?? '';
+  // "for p m" is a time, "for thirty" may be, "for" alone never is.
+  if (heardAsHomophone && !meridiem && tokens[hour.next] !== 'oclock') return undefined;
   if (!marked && !TIME_LEAD_WORDS.has(before) && (!allowBareHour || NOT_AN_HOUR_BEFORE.has(before))) return undefined;
   return { hour: resolveHour(hour.value, meridiem?.pm), minute, end: j };
 }
@@ -116,7 +119,7 @@ function readMinutes(tokens: readonly string[], j: number): { value: number; nex
     const unit = readNumber(tokens, j + 1);
     return unit && !unit.ordinal && unit.value <= 9 ? { value: unit.value, next: unit.next } : undefined;
   }
-  const n = readNumber(tokens, j);
+  const n = readNumber(tokens, j, true);
   if (!n || n.ordinal || n.value < 10 || n.value > 59 || /^\d/.test(tokens[j]!)) return undefined;
   return { value: n.value, next: n.next };
 }

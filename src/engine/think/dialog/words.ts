@@ -80,6 +80,12 @@ const ORDINAL_VALUES = new Map<string, number>([
   ['ninteenth', 19],
 ]);
 
+/**
+ * Number words the recogniser writes as their homophones ("too thirty", "nineteen eighty for").
+ * Read as numbers only where a number is certain to follow from the context, never on their own.
+ */
+const HOMOPHONES = new Map([['to', 2], ['too', 2], ['for', 4], ['won', 1], ['ate', 8]]);
+
 export interface NumberRead {
   value: number;
   /** Index just past the last token read. */
@@ -87,10 +93,15 @@ export interface NumberRead {
   ordinal: boolean;
 }
 
-/** Reads 0-99 spelled out ("forty", "forty two", "twenty first") or as digits ("42", "21st"). */
-export function readNumber(tokens: readonly string[], i: number): NumberRead | undefined {
+/**
+ * Reads 0-99 spelled out ("forty", "forty two", "twenty first") or as digits ("42", "21st").
+ * With `homophones`, "to", "for", "won", "ate" count too (the caller checks the context).
+ */
+export function readNumber(tokens: readonly string[], i: number, homophones = false): NumberRead | undefined {
   const word = tokens[i];
   if (word === undefined) return undefined;
+  const homophone = homophones ? HOMOPHONES.get(word) : undefined;
+  if (homophone !== undefined) return { value: homophone, next: i + 1, ordinal: false };
   const digits = /^(\d{1,2})(st|nd|rd|th)?$/.exec(word);
   if (digits) return { value: Number(digits[1]), next: i + 1, ordinal: digits[2] !== undefined };
   const ordinal = ORDINAL_VALUES.get(word);
@@ -99,7 +110,7 @@ export function readNumber(tokens: readonly string[], i: number): NumberRead | u
   if (cardinal === undefined) return undefined;
   if (cardinal >= 20 && cardinal % 10 === 0) {
     const unitWord = tokens[i + 1];
-    const unit = unitWord === undefined ? undefined : (CARDINAL_VALUES.get(unitWord) ?? ORDINAL_VALUES.get(unitWord));
+    const unit = unitWord === undefined ? undefined : (CARDINAL_VALUES.get(unitWord) ?? ORDINAL_VALUES.get(unitWord) ?? (homophones ? HOMOPHONES.get(unitWord) : undefined));
     if (unit !== undefined && unit >= 1 && unit <= 9) {
       return { value: cardinal + unit, next: i + 2, ordinal: ORDINAL_VALUES.has(unitWord!) };
     }
@@ -130,7 +141,7 @@ export function readYear(tokens: readonly string[], i: number): { value: number;
     const unit = CARDINAL_VALUES.get(tokens[i + 2]!);
     if (unit !== undefined && unit >= 1 && unit <= 9) return { value: century * 100 + unit, next: i + 3 };
   }
-  const rest = readNumber(tokens, i + 1);
+  const rest = readNumber(tokens, i + 1, true);
   if (rest && !rest.ordinal && rest.value >= 10 && /^[a-z]/.test(tokens[i + 1]!)) {
     return { value: century * 100 + rest.value, next: rest.next };
   }
