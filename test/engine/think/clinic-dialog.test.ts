@@ -295,6 +295,16 @@ test('only declared functions are called; without them the dialog offers a trans
   }
 });
 
+test('cancels by the day the caller names when appointments cannot be looked up', async () => {
+  const c = new Conversation(clinic(), CLINIC_FUNCTIONS.filter((f) => f.name !== 'lookup_appointments'));
+  await c.say('i want to cancel my appointment on friday');
+  await c.say('this is ann lee');
+  let turn = await c.say('april first nineteen eighty');
+  assert.equal(turn.text, "So I'll cancel Ann Lee's appointment on Friday, March seventh. Is that right?");
+  turn = await c.say('yes');
+  assert.deepEqual(turn.calls, [{ name: 'cancel_appointment', args: { patient_name: 'Ann Lee', date_of_birth: '1980-04-01', date: '2025-03-07' } }]);
+});
+
 test('booking still works without find_open_slots', async () => {
   const c = new Conversation(clinic(), CLINIC_FUNCTIONS.filter((f) => f.name !== 'find_open_slots'));
   const turn = await c.say('book tomorrow at ten a m');

@@ -181,7 +181,7 @@ test('an error reported mid-stream, or a garbled chunk, fails the request after 
 test('aborting the signal ends a slow stream quietly and closes the connection', async () => {
   let closed: Promise<unknown> | undefined;
   await withServer(
-    (req, res) => {
+    (_req, res) => {
       closed = once(res, 'close');
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(delta({ content: 'Let me check' }));

@@ -589,7 +589,9 @@ export class ClinicDialog implements ThinkProvider {
       case 'reschedule':
         return `So I'll move ${task.name}'s appointment from ${this.#when(task.current!)} to ${when}. Is that right?`;
       default:
-        return `I see ${task.name}'s appointment on ${this.#when(task.current!)}. Shall I cancel it?`;
+        return task.looked
+          ? `I see ${task.name}'s appointment on ${this.#when(task.current!)}. Shall I cancel it?`
+          : `So I'll cancel ${task.name}'s appointment on ${this.#when(task.current!)}. Is that right?`;
     }
   }
 
