@@ -29,7 +29,6 @@ export class AgentAudioOut {
   #pending: Uint8Array = new Uint8Array(0);
   /** When the audio sent so far would finish playing, on the clock's scale. */
   #playEnd = 0;
-  #bytesSent = 0;
 
   constructor(
     private readonly sink: AudioSink,
@@ -39,10 +38,6 @@ export class AgentAudioOut {
     private readonly options: AgentAudioOutOptions = DEFAULT_AUDIO_OUT,
   ) {
     this.#frameBytes = Math.max(1, Math.round(bytesPerMs * options.frameMs));
-  }
-
-  get bytesSent(): number {
-    return this.#bytesSent;
   }
 
   /** Queues encoded audio and sends every whole frame, waiting for the pace and the socket as needed. */
@@ -78,7 +73,6 @@ export class AgentAudioOut {
     if (signal.aborted) throw signal.reason;
     // A copy: the frame is a view into a buffer that the next write replaces.
     this.sink.sendBinary(frame.slice());
-    this.#bytesSent += frame.length;
     this.#playEnd += frame.length / this.bytesPerMs;
   }
 }

@@ -61,10 +61,15 @@ export class Reply {
 
   constructor(
     private readonly deps: ReplyDeps,
-    private readonly plan: ReplyPlan,
+    readonly plan: ReplyPlan,
   ) {
     this.#startedAt = deps.clock.now();
     this.done = this.#run();
+  }
+
+  /** True once the first audio of the reply has been sent. */
+  get spoke(): boolean {
+    return this.#audioStarted;
   }
 
   /** Stops thinking, speaking and sending now; `done` settles once the transcript is reported. */

@@ -87,6 +87,8 @@ export class EngineSession {
   #state: State = 'awaiting_settings';
   #agent: Agent | undefined;
   #current: Reply | undefined;
+  /** The answer a noise interrupted before it spoke (see speechStarted). */
+  #unanswered: ReplyPlan | undefined;
   #queuedInjections: string[] = [];
   #startupAudio: Uint8Array[] = [];
   #startupAudioBytes = 0;
@@ -270,10 +272,14 @@ export class EngineSession {
       speechStarted: () => {
         this.#send({ type: 'UserStartedSpeaking' });
         // Barge-in: the caller talks over the agent, so the agent stops (and stops thinking) at once.
+        const cut = this.#current;
         this.#interrupt();
+        // An answer cut off before it said anything is owed to the caller if this turns out to be noise.
+        this.#unanswered = cut && cut.plan.kind === 'answer' && !cut.spoke ? cut.plan : undefined;
       },
       utterance: (u: Utterance) => {
-        if (u.text) this.#userTurn(u.text, u.endedAt, u.recognizedAt);
+        if (u.text) return this.#userTurn(u.text, u.endedAt, u.recognizedAt);
+        if (this.#unanswered && !this.#current) this.#startReply(this.#unanswered);
       },
       recognitionFailed: (error: unknown) => {
         this.#log.error({ err: error }, 'speech recognition failed');
@@ -311,6 +317,7 @@ export class EngineSession {
 
   #startReply(plan: ReplyPlan): void {
     this.#interrupt();
+    this.#unanswered = undefined;
     const agent = this.#agent!;
     const reply = new Reply(
       {
