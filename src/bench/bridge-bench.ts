@@ -2,6 +2,7 @@
 // same load through the server under test, in its own process, whose agent is the echo peer.
 // Frames are timed end to end in the bench process (one clock); the baseline's figures are
 // subtracted to leave what the server adds.
+import { availableParallelism, loadavg } from 'node:os';
 import { ProcSampler, rssMb } from './proc-sampler.js';
 import { ServerProcess } from './server-process.js';
 import { WorkerClient } from './worker-rpc.js';
@@ -52,7 +53,7 @@ export async function runBridgeBench(options: BridgeBenchOptions): Promise<Recor
   const peerWorker = new WorkerClient(new URL('./peer-worker.js', import.meta.url), undefined);
   const driverWorkers = Array.from({ length: options.driverThreads }, () => new WorkerClient(new URL('./driver-worker.js', import.meta.url), undefined));
   try {
-    let baseline: PhaseOutcome | undefined;
+    let baseline: MeasuredPhase | undefined;
     if (options.baselineDurationS > 0) {
       options.log(`baseline: ${options.calls} calls straight to the echo peer for ${options.baselineDurationS} s`);
       const url = await peerWorker.request<string>('start', { mode: 'twilio' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
@@ -90,11 +91,15 @@ export async function runBridgeBench(options: BridgeBenchOptions): Promise<Recor
 
 interface PhaseHooks {
   onMeasureStart(): void;
-  onMeasureEnd(): { server: { cpuPercent: number; peakRssMb: number }; bench: { cpuPercent: number } };
+  onMeasureEnd(): { server: ReturnType<ProcSampler['stop']>; bench: ReturnType<ProcSampler['stop']> };
   midLoad(): void;
 }
 
-type MeasuredPhase = PhaseOutcome & { usage?: ReturnType<PhaseHooks['onMeasureEnd']> };
+type MeasuredPhase = PhaseOutcome & {
+  usage?: ReturnType<PhaseHooks['onMeasureEnd']>;
+  /** Event-loop utilization (0..1) of the bench's own threads while measuring: near 1, the bench is the bottleneck. */
+  busy: { peer: number; drivers: number[] };
+};
 
 async function runPhase(
   options: BridgeBenchOptions,
@@ -115,19 +120,21 @@ async function runPhase(
   await sleep(options.warmupS * 1000);
 
   hooks?.onMeasureStart();
+  const busySince = [peer, ...drivers].map((w) => w.utilization());
   await Promise.all(drivers.map((d) => d.request('phase', 'measure')));
   await sleep((durationS * 1000) / 2);
   hooks?.midLoad();
   await sleep((durationS * 1000) / 2);
   await Promise.all(drivers.map((d) => d.request('phase', 'quiet')));
   const usage = hooks?.onMeasureEnd();
+  const [peerBusy, ...driversBusy] = [peer, ...drivers].map((w, i) => w.utilization(busySince[i]).utilization);
 
   await peer.request('quiet');
   await drain(peer, drivers);
   const driverReports = await Promise.all(drivers.map((d) => d.request<DriverReport>('hangUp', HANGUP_TIMEOUT_MS)));
   const peerReport = await peer.request<PeerReport>('report');
   await peer.request('stop');
-  return { peer: peerReport, drivers: driverReports, usage };
+  return { peer: peerReport, drivers: driverReports, usage, busy: { peer: peerBusy!, drivers: driversBusy } };
 }
 
 /** Waits until every frame sent has arrived (or a bounded time passes: what is missing is lost). */
@@ -143,7 +150,7 @@ async function drain(peer: WorkerClient, drivers: WorkerClient[]): Promise<void>
   }
 }
 
-function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: PhaseOutcome | undefined, idleRssMb: number): Record<string, unknown> {
+function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: MeasuredPhase | undefined, idleRssMb: number): Record<string, unknown> {
   const d = run.drivers;
   const sum = (f: (r: DriverReport) => number) => d.reduce((n, r) => n + f(r), 0);
   const inboundSent = sum((r) => r.inboundSent);
@@ -191,11 +198,18 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Ph
           inbound_latency_ms: summary(base.inbound),
           outbound_latency_ms: summary(base.outbound),
           barge_in_clear_ms: summary(base.bargeIn.latencies),
+          bench_thread_utilization: { peer: round(baseline!.busy.peer), drivers: baseline!.busy.drivers.map(round) },
         }
       : null,
     server_idle_rss_mb: round(idleRssMb),
     bench_cpu_percent: round(usage.bench.cpuPercent),
+    // Everything else running on the machine meanwhile (other people's builds and tests): the share
+    // of the cores neither the server nor the bench had.
+    other_cpu_percent: round(Math.max(0, usage.server.machineCpuPercent - usage.server.cpuPercent - usage.bench.cpuPercent)),
+    cpu_cores: availableParallelism(),
+    load_average_1m: round(loadavg()[0]!),
     driver_threads: options.driverThreads,
+    bench_thread_utilization: { peer: round(run.busy.peer), drivers: run.busy.drivers.map(round) },
     driver_late_ticks: sum((r) => r.lateTicks),
     driver_max_tick_lag_ms: round(Math.max(...d.map((r) => r.maxTickLagMs))),
     failures: d.flatMap((r) => r.failures).slice(0, 10),

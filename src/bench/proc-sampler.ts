@@ -18,11 +18,20 @@ export function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-/** Samples a process over a window: its average CPU (100 = one core busy) and its peak RSS. */
+/** CPU time spent by the whole machine (every core, every process) outside idle and iowait, in ms. */
+export function machineBusyMs(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = cpu[3]! + cpu[4]!;
+  return ((total - idle) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Samples a process over a window: its average CPU, the whole machine's, and the process's peak RSS. */
 export class ProcSampler {
   readonly #pid: number;
   readonly #startedAt = performance.now();
   readonly #startCpuMs: number;
+  readonly #startMachineMs = machineBusyMs();
   readonly #timer: NodeJS.Timeout;
   #peakRssMb = 0;
 
@@ -33,11 +42,16 @@ export class ProcSampler {
     this.#timer = setInterval(() => this.#sample(), intervalMs);
   }
 
-  stop(): { cpuPercent: number; peakRssMb: number } {
+  /** CPU percentages are of one core: 100 is one core busy, 200 both cores of this machine. */
+  stop(): { cpuPercent: number; machineCpuPercent: number; peakRssMb: number } {
     clearInterval(this.#timer);
     this.#sample();
     const wallMs = performance.now() - this.#startedAt;
-    return { cpuPercent: ((cpuTimeMs(this.#pid) - this.#startCpuMs) / wallMs) * 100, peakRssMb: this.#peakRssMb };
+    return {
+      cpuPercent: ((cpuTimeMs(this.#pid) - this.#startCpuMs) / wallMs) * 100,
+      machineCpuPercent: ((machineBusyMs() - this.#startMachineMs) / wallMs) * 100,
+      peakRssMb: this.#peakRssMb,
+    };
   }
 
   #sample(): void {

@@ -1,6 +1,7 @@
 // Request/response over a worker's message port: the bench's main thread directs its peer and driver
 // threads phase by phase and collects their numbers at the end.
 import { Worker, parentPort, type TransferListItem } from 'node:worker_threads';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 
 type Handlers = Record<string, (arg: never) => unknown>;
 
@@ -61,6 +62,11 @@ export class WorkerClient {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.#worker.postMessage({ id, command, arg } satisfies Request);
     });
+  }
+
+  /** How busy the thread's event loop has been since `since` (0..1): whether the bench kept up. */
+  utilization(since?: EventLoopUtilization): EventLoopUtilization {
+    return this.#worker.performance.eventLoopUtilization(since);
   }
 
   async terminate(): Promise<void> {
