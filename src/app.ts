@@ -10,6 +10,13 @@ import { FunctionRegistry } from './tools/registry.js';
 import { openStore, CallRecorder, type Store } from './store/index.js';
 import { apologyAudio } from './call/apology.js';
 import { apiRoutes } from './api/routes.js';
+import { enginePlugin } from './engine/server.js';
+import { engineGuard } from './api/auth.js';
+import { dashboardPlugin } from './web/dashboard.js';
+import { clinicTools, loadClinicConfig } from './tools/clinic/index.js';
+import { createTwilioClient } from './twilio/rest-client.js';
+import { twilioCallControl } from './twilio/call-control.js';
+import { callRoutes } from './twilio/call-routes.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -26,7 +33,10 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
   const events = new CallEventBus();
   const store = await openStore(env.DATABASE_URL, { logger });
   const recorder = new CallRecorder(store, events, { metrics, logger });
-  const functions = new FunctionRegistry();
+  const clinic = loadClinicConfig(env.CLINIC_CONFIG);
+  const functions = new FunctionRegistry(clinicTools({ clinic, store }));
+  const twilio =
+    env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
 
   const server = await buildServer({
     env,
@@ -36,10 +46,18 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
     events,
     functions,
     apologyAudio: apologyAudio(),
+    callControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });
+        // The embedded engine: the bridge reaches it over loopback; anyone else needs the admin token.
+        await app.register(async (engine) => {
+          engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
+          await engine.register(enginePlugin, { logger, env: process.env });
+        });
+        await app.register(dashboardPlugin, { events, adminToken: env.ADMIN_TOKEN, logger });
       },
+      callRoutes({ env, client: twilio, store }),
     ],
   });
   const url = await server.listen();

@@ -31,7 +31,8 @@ export function requireAdmin(adminToken: string | undefined): AdminGuard {
 function presentedToken(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    // Bearer for browsers and scripts; Token as Deepgram's clients send it (the embedded engine).
+    const match = /^(?:Bearer|Token)\s+(.+)$/i.exec(authorization.trim());
     return match?.[1] ?? '';
   }
   const cookie = cookieValue(request.headers.cookie, 'token');
@@ -56,6 +57,12 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** The embedded engine: local clients (the bridge itself) freely, others with the admin token. */
+export function engineGuard(adminToken: string | undefined): AdminGuard {
+  const admin = requireAdmin(adminToken);
+  return async (request, reply) => (isLoopbackRequest(request) ? undefined : admin(request, reply));
 }
 
 export function isLoopbackRequest(request: FastifyRequest): boolean {
