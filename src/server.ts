@@ -1,6 +1,6 @@
 // Builds the phone-agent HTTP/WebSocket server from a configuration object. No side effects at
 // import time: tests build as many independent servers in one process as they like.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import type WebSocket from 'ws';
@@ -15,6 +15,11 @@ import { FunctionRegistry, type CallControl } from './tools/registry.js';
 import { handleMediaStream } from './twilio/media-stream.js';
 import { streamTwiml, streamUrlFor } from './twilio/twiml.js';
 import type { TwilioStart } from './twilio/media-messages.js';
+import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
+import { StreamSecurity } from './twilio/stream-security.js';
+import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
+import { transferOnStaffDigit } from './twilio/staff-digit.js';
+import { requireAdmin } from './api/auth.js';
 
 export const DEEPGRAM_AGENT_URL = 'wss://agent.deepgram.com/v1/agent/converse';
 export const ENGINE_PATH = '/v1/agent/converse';
@@ -29,7 +34,9 @@ export interface ServerOptions {
   /** Call control per call (Twilio REST); without it hang-up closes the stream and transfer is refused. */
   callControl?: (session: CallSession) => CallControl;
   /** Overrides for timers, mostly for tests. */
-  timing?: { keepAliveMs?: number; hangupGraceMs?: number; reconnectDelaysMs?: readonly number[]; agentSessionMaxMs?: number };
+  timing?: { keepAliveMs?: number; hangupGraceMs?: number; reconnectDelaysMs?: readonly number[]; agentSessionMaxMs?: number; softphoneTicketMs?: number };
+  /** Per-client limit on /incoming-call requests and, separately, on /media-stream upgrades. */
+  rateLimit?: RateLimit;
   /** Mu-law audio played when the agent is lost for good (default: none). */
   apologyAudio?: () => Promise<Buffer | undefined>;
   /** Extra routes (the embedded engine, the API, the dashboard), registered before the server starts. */
@@ -55,6 +62,13 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const events = options.events ?? new CallEventBus();
   const functions = options.functions ?? new FunctionRegistry();
   const sessions = new Set<CallSession>();
+  const security = new StreamSecurity({ authToken: env.TWILIO_AUTH_TOKEN, publicUrl: env.PUBLIC_URL, ticketTtlMs: options.timing?.softphoneTicketMs });
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const controls = new Map<CallSession, CallControl>();
+  const callControl = options.callControl;
+  const stopStaffDigit = callControl
+    ? transferOnStaffDigit(events, (callSid) => [...controls].find(([s]) => s.info.callSid === callSid)?.[1], logger)
+    : undefined;
   let draining = false;
   let baseUrl: string | undefined;
 
@@ -70,36 +84,35 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return { url: `${baseUrl.replace(/^http/, 'ws')}${ENGINE_PATH}` };
   }
 
-  function publicBase(request: FastifyRequest): string {
-    if (env.PUBLIC_URL) return env.PUBLIC_URL;
-    // Twilio only opens wss:// streams; behind ngrok or a load balancer the forwarded host is the public one.
-    return `https://${request.hostname}`;
-  }
-
-  app.post('/incoming-call', async (request, reply) => {
+  const incomingCallGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
+  app.post('/incoming-call', incomingCallGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     if (draining) {
       reply.code(503).header('Retry-After', '30');
       return { error: 'draining: not accepting new calls' };
     }
     const twiml = streamTwiml({
-      streamUrl: streamUrlFor(publicBase(request)),
+      streamUrl: streamUrlFor(publicBaseUrl(request, env.PUBLIC_URL)),
       parameters: {
         CallSid: body.CallSid ?? '',
         From: body.From ?? '',
         To: body.To ?? '',
         Direction: body.Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
+        ...security.callParameters(body.CallSid ?? ''),
       },
     });
     return reply.type('text/xml').send(twiml);
   });
 
-  app.get('/media-stream', { websocket: true }, (socket: WebSocket) => {
+  const mediaStreamGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preValidation: security.verifyHandshake() };
+  app.get('/media-stream', { websocket: true, ...mediaStreamGuards }, (socket: WebSocket) => {
     handleMediaStream(socket, {
       logger,
       metrics,
-      startCall: (twilioSocket, start: TwilioStart) => {
+      startCall: (twilioSocket, signedStart: TwilioStart) => {
         if (draining) return { refused: 'server is draining' };
+        const start = security.admit(signedStart);
+        if ('refused' in start) return start;
         let endpoint: AgentEndpoint;
         try {
           endpoint = agentEndpoint();
@@ -119,14 +132,24 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
           reconnectDelaysMs: options.timing?.reconnectDelaysMs,
           agentSessionMaxMs: options.timing?.agentSessionMaxMs,
           apologyAudio: options.apologyAudio,
-          control: options.callControl,
+          control: callControl && ((s) => {
+            const control = callControl(s);
+            controls.set(s, control);
+            return control;
+          }),
         });
         sessions.add(session);
-        void session.done.then(() => sessions.delete(session));
+        void session.done.then(() => {
+          sessions.delete(session);
+          controls.delete(session);
+        });
         return session;
       },
     });
   });
+
+  // The browser softphone's way in while signature checks are on: see the contract in twilio/stream-security.ts.
+  app.post('/api/softphone/ticket', { preHandler: requireAdmin(env.ADMIN_TOKEN) }, async (request) => security.softphoneTicket(request));
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {
@@ -167,6 +190,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     async close() {
       draining = true;
       for (const s of sessions) s.end('shutdown', 'server shutting down');
+      stopStaffDigit?.();
       await app.close();
       metrics.close();
     },

@@ -19,6 +19,8 @@ const httpsUrl = optionalString.pipe(
     .optional(),
 );
 
+export const PhoneNumber = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567');
+
 const wsUrl = optionalString.pipe(
   z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL').optional(),
 );
@@ -35,6 +37,9 @@ export const EnvSchema = z.object({
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_PHONE_NUMBER: optionalString,
+  /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
+  TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  CLINIC_CONFIG: z.string().default('config/clinic.json'),
   DATABASE_URL: z.string().default('data/phone-agent.db'),
   ADMIN_TOKEN: optionalString,
   INBOUND_CHUNK_MS: z.coerce

@@ -3,12 +3,11 @@
 // callers. Validated once at startup; every problem names its field.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../../config/env.js';
+import { ConfigError, PhoneNumber } from '../../config/env.js';
 import { WEEKDAYS, isClockTime, isRealDate, isTimeZone, minutesOf, type Weekday } from './calendar.js';
 
 const ClockTime = z.string().refine(isClockTime, 'must be a 24-hour HH:MM time');
 const Day = z.string().refine(isRealDate, 'must be a real date, YYYY-MM-DD');
-export const PhoneNumber = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567');
 
 const OpeningHours = z
   .object({ open: ClockTime, close: ClockTime })
