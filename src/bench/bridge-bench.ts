@@ -47,6 +47,8 @@ interface PhaseOutcome {
 type Summary = Pick<Percentiles, 'p50' | 'p95' | 'p99' | 'max'>;
 
 const DRAIN_TIMEOUT_MS = 5000;
+/** Event-loop utilization above which a bench thread is taken to have been the bottleneck. */
+const SATURATED = 0.8;
 const HANGUP_TIMEOUT_MS = 15_000;
 
 export async function runBridgeBench(options: BridgeBenchOptions): Promise<Record<string, unknown>> {
@@ -159,6 +161,9 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
   const inbound = percentiles([run.peer.inboundLatencyMs]);
   const outbound = percentiles(d.map((r) => r.outboundLatencyMs));
   const bargeIn = bargeInLatencies(run);
+  // A baseline whose own threads were saturated measures the bench's queueing, not a hop: subtracting
+  // it would flatter the server, so then nothing is subtracted (the figures over-state what it adds).
+  const baselineUsable = baseline !== undefined && Math.max(baseline.busy.peer, ...baseline.busy.drivers) < SATURATED;
   const base = baseline && {
     inbound: percentiles([baseline.peer.inboundLatencyMs]),
     outbound: percentiles(baseline.drivers.map((r) => r.outboundLatencyMs)),
@@ -171,8 +176,8 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
     failed: options.calls - completed,
     frames_sent: inboundSent + run.peer.outboundSent,
     frames_lost: inboundSent - run.peer.inboundReceived + (run.peer.outboundSent - outboundReceived),
-    inbound_added_latency_ms: added(inbound, base?.inbound),
-    outbound_added_latency_ms: added(outbound, base?.outbound),
+    inbound_added_latency_ms: added(inbound, baselineUsable ? base?.inbound : undefined),
+    outbound_added_latency_ms: added(outbound, baselineUsable ? base?.outbound : undefined),
     server_cpu_percent: round(usage.server.cpuPercent),
     server_rss_mb: round(usage.server.peakRssMb),
     rss_mb_per_call: round((usage.server.peakRssMb - idleRssMb) / options.calls),
@@ -189,11 +194,12 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
     barge_ins: bargeIn.latencies.count,
     barge_ins_unanswered: bargeIn.unanswered,
     barge_in_clear_ms: summary(bargeIn.latencies),
-    barge_in_added_ms: added(bargeIn.latencies, base?.bargeIn.latencies),
+    barge_in_added_ms: added(bargeIn.latencies, baselineUsable ? base?.bargeIn.latencies : undefined),
     ...(options.onsetEveryFrames > 0 && { onset_to_agent_ms: summary(percentiles([run.peer.onsetLatencyMs])) }),
     baseline: base
       ? {
           duration_s: options.baselineDurationS,
+          subtracted: baselineUsable,
           completed: baseline!.drivers.reduce((n, r) => n + r.completed, 0),
           inbound_latency_ms: summary(base.inbound),
           outbound_latency_ms: summary(base.outbound),

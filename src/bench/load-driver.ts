@@ -53,6 +53,18 @@ interface DriverCall {
   closed: Promise<number>;
 }
 
+/**
+ * Twilio's streams reach a server from many media servers; the server limits stream upgrades per client
+ * address (a burst of 60, then 10 a second), so a thousand calls from one address would be refused.
+ * Calls come from distinct loopback addresses instead (all of 127.0.0.0/8 is loopback), this many each.
+ */
+const CALLS_PER_SOURCE_ADDRESS = 40;
+
+export function sourceAddressFor(index: number): string {
+  const group = Math.floor(index / CALLS_PER_SOURCE_ADDRESS);
+  return `127.1.${Math.floor(group / 250)}.${(group % 250) + 1}`;
+}
+
 const SLOTS = 10;
 const SLOT_MS = FRAME_MS / SLOTS;
 const CONNECT_CONCURRENCY = 64;
@@ -146,7 +158,7 @@ export class LoadDriver {
   }
 
   async #open(index: number): Promise<DriverCall> {
-    const ws = new WebSocket(this.#options.url, { perMessageDeflate: false });
+    const ws = new WebSocket(this.#options.url, { perMessageDeflate: false, localAddress: sourceAddressFor(index) });
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
