@@ -1,0 +1,124 @@
+// The dashboard page: loads the calls, follows the live feed, shows the selected call, and runs the
+// softphone.
+import type { CallEvent } from '../../call/events.js';
+import type { CallDetail, CallPage } from '../../store/types.js';
+import { Calls } from './calls.js';
+import { byId } from './dom.js';
+import { renderCallDetail, renderCallList } from './render.js';
+import { Softphone, type SoftphoneState } from './softphone.js';
+
+const calls = new Calls();
+let selected: string | undefined = new URLSearchParams(location.hash.slice(1)).get('call') ?? undefined;
+/** The user picked a call: then new calls do not take over the detail view. */
+let pinned = selected !== undefined;
+
+const list = byId<HTMLUListElement>('call-list');
+const detail = byId<HTMLElement>('call-detail');
+const feedStatus = byId<HTMLElement>('feed-status');
+
+async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+  // The session's cookie is gone or wrong: the page itself shows the sign-in form.
+  if (response.status === 401) location.reload();
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+function render(): void {
+  renderCallList(list, calls.list(), selected, (callSid) => void select(callSid, true));
+  renderCallDetail(detail, selected ? calls.get(selected) : undefined);
+}
+
+async function select(callSid: string, byUser: boolean): Promise<void> {
+  selected = callSid;
+  if (byUser) {
+    pinned = true;
+    history.replaceState(null, '', `#call=${encodeURIComponent(callSid)}`);
+  }
+  render();
+  if (byUser) detail.focus();
+  if (!calls.get(callSid)?.complete) {
+    try {
+      calls.addDetail(await getJson<CallDetail>(`/api/calls/${encodeURIComponent(callSid)}`));
+    } catch (err) {
+      console.warn(err);
+    }
+    render();
+  }
+}
+
+function follow(): void {
+  const source = new EventSource('/api/live');
+  source.onopen = () => setFeedStatus('live', 'Live');
+  source.onerror = () => setFeedStatus('offline', 'Live feed interrupted, reconnecting…');
+  source.onmessage = (message: MessageEvent<string>) => {
+    const event = JSON.parse(message.data) as CallEvent;
+    const view = calls.apply(event);
+    if (event.type === 'call_started' && (!pinned || selected === undefined)) selected = event.call.callSid;
+    if (view) render();
+  };
+}
+
+function setFeedStatus(state: string, text: string): void {
+  feedStatus.dataset.state = state;
+  feedStatus.textContent = text;
+}
+
+function setUpSoftphone(): void {
+  const section = byId<HTMLElement>('softphone');
+  const callButton = byId<HTMLButtonElement>('call-button');
+  const hangUpButton = byId<HTMLButtonElement>('hangup-button');
+  const status = byId<HTMLElement>('softphone-status');
+  const counters = byId<HTMLOutputElement>('softphone-counters');
+  const meter = byId<HTMLMeterElement>('mic-level');
+  let phone: Softphone | undefined;
+  let ticker: number | undefined;
+
+  const showCounters = () => {
+    if (!phone) return;
+    section.dataset.playedSamples = String(Math.round(phone.playedSamples));
+    section.dataset.sentSamples = String(Math.round(phone.sentSamples));
+    counters.value = `Heard ${(phone.playedSamples / 8000).toFixed(1)} s · sent ${(phone.sentSamples / 8000).toFixed(1)} s`;
+  };
+  const describe: Record<SoftphoneState, string> = { idle: 'Ready.', connecting: 'Calling…', 'in-call': 'In call. Speak now.', ended: 'Call ended' };
+  const onState = (state: SoftphoneState, reason?: string) => {
+    section.dataset.state = state;
+    status.textContent = reason && state === 'ended' ? `${describe[state]}: ${reason}.` : describe[state];
+    callButton.disabled = state === 'connecting' || state === 'in-call';
+    hangUpButton.disabled = state !== 'in-call';
+    if (state === 'in-call' && phone) {
+      pinned = false;
+      selected = phone.callSid;
+      render();
+      hangUpButton.focus();
+    }
+    if (state === 'ended') {
+      clearInterval(ticker);
+      showCounters();
+      meter.value = 0;
+      callButton.focus();
+    }
+  };
+
+  callButton.addEventListener('click', () => {
+    phone = new Softphone({ state: onState, level: (rms) => (meter.value = Math.min(1, rms * 4)) });
+    ticker = window.setInterval(showCounters, 250);
+    phone.start().catch((err: unknown) => console.warn('softphone:', err));
+  });
+  hangUpButton.addEventListener('click', () => void phone?.hangUp());
+}
+
+async function loadCalls(): Promise<void> {
+  const page = await getJson<CallPage>('/api/calls?limit=50');
+  for (const record of page.calls) calls.addRecord(record);
+  selected ??= calls.list()[0]?.info.callSid;
+  if (selected) await select(selected, false);
+  else render();
+}
+
+setUpSoftphone();
+follow();
+loadCalls().catch((err: unknown) => {
+  list.replaceChildren();
+  list.append(Object.assign(document.createElement('li'), { className: 'empty', textContent: `Could not load calls: ${err instanceof Error ? err.message : String(err)}` }));
+});
