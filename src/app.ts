@@ -53,7 +53,8 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
         // The embedded engine: the bridge reaches it over loopback; anyone else needs the admin token.
         await app.register(async (engine) => {
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
-          await engine.register(enginePlugin, { logger, env: process.env });
+          // The built-in dialog reads "tomorrow" and "tuesday" on the clinic's calendar, like the clinic's functions.
+          await engine.register(enginePlugin, { logger, env: process.env, think: { dialog: { timeZone: clinic.timezone } } });
         });
         await app.register(dashboardPlugin, { events, adminToken: env.ADMIN_TOKEN, logger });
       },

@@ -1,6 +1,7 @@
 // One agent reply: thinking (or a scripted text) produces sentences, speaking turns each into audio as
 // soon as it exists, and the V1 client hears about it in protocol order: AgentStartedSpeaking and
-// LatencyReport before the first audio, ConversationText and History for each stretch of speech,
+// LatencyReport before the first audio, ConversationText for each sentence as its audio starts (so a
+// client that is interrupted knows what was being said), History for each stretch of speech,
 // AgentAudioDone after the last audio byte. Aborting (barge-in, an interrupting message, hang-up)
 // stops all of it at once; what the caller was sent is what the transcript and the conversation keep.
 import type { AgentFunction } from '../agent/settings.js';
@@ -179,6 +180,7 @@ export class Reply {
               first = false;
               if (!this.#audioStarted) this.#announceSpeech(item.readyAt);
               item.segment.spoken.push(item.sentence);
+              deps.send({ type: 'ConversationText', role: 'assistant', content: item.sentence });
             }
             await deps.audio.write(deps.encode(samples), signal);
           }
@@ -203,14 +205,12 @@ export class Reply {
     return segment;
   }
 
-  /** ConversationText and History for what this segment actually said (all of it, unless interrupted). */
+  /** History for what this segment actually said (all of it, unless interrupted). */
   #report(segment: Segment): void {
     if (segment.reported) return;
     segment.reported = true;
     const content = segment.spoken.join(' ');
-    if (!content) return;
-    this.deps.send({ type: 'ConversationText', role: 'assistant', content });
-    if (this.deps.history) this.deps.send({ type: 'History', role: 'assistant', content });
+    if (content && this.deps.history) this.deps.send({ type: 'History', role: 'assistant', content });
   }
 
   /** Latencies in seconds, as V1 reports them: from the caller's end of speech to the first audio. */
