@@ -34,7 +34,7 @@ export const EnvSchema = z.object({
   AGENT_URL: wsUrl,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
-  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().startsWith('AC', 'must be the account SID, which starts with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_PHONE_NUMBER: optionalString,
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
