@@ -1,6 +1,7 @@
 // RIFF/WAVE read and write: PCM 8/16/24/32-bit, IEEE float, mu-law and A-law; any channel count
 // (mixed down to mono on read).
 import { mulawDecode } from './mulaw.js';
+import { alawDecode } from './alaw.js';
 
 export interface PcmAudio {
   sampleRate: number;
@@ -13,15 +14,6 @@ const FORMAT_FLOAT = 3;
 const FORMAT_ALAW = 6;
 const FORMAT_MULAW = 7;
 const FORMAT_EXTENSIBLE = 0xfffe;
-
-function alawDecodeByte(a: number): number {
-  const v = a ^ 0x55;
-  const sign = v & 0x80;
-  const exponent = (v >> 4) & 0x07;
-  let magnitude = (v & 0x0f) << 4;
-  magnitude = exponent === 0 ? magnitude + 8 : ((magnitude + 0x108) << (exponent - 1));
-  return sign ? magnitude : -magnitude;
-}
 
 export class WavFormatError extends Error {}
 
@@ -77,7 +69,10 @@ function sampleReader(format: number, bits: number, data: Buffer): (at: number) 
     const decoded = mulawDecode(data);
     return (at) => decoded[at]!;
   }
-  if (format === FORMAT_ALAW && bits === 8) return (at) => alawDecodeByte(data[at]!);
+  if (format === FORMAT_ALAW && bits === 8) {
+    const decoded = alawDecode(data);
+    return (at) => decoded[at]!;
+  }
   throw new WavFormatError(`unsupported WAV encoding: format ${format}, ${bits} bits`);
 }
 

@@ -10,6 +10,7 @@ commands:
   serve     run the server (what npm start runs); configured by environment variables, see README
   call      a simulated caller speaking Twilio's Media Streams protocol (see --help)
   bench     benchmark the bridge (see --help)
+  engine    the embedded voice agent engine alone, a Voice Agent V1 server (see --help)
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -21,6 +22,8 @@ export async function main(argv: string[]): Promise<void> {
       return (await import('./bench.js')).bench(argv.slice(1));
     case 'call':
       return callCommand(argv.slice(1));
+    case 'engine':
+      return (await import('./engine.js')).engineCommand(argv.slice(1));
     case undefined:
     case '-h':
     case '--help':
