@@ -14,7 +14,7 @@ import type { TwilioClient } from './rest-client.js';
 import { twilioWebhookGuard } from './signature.js';
 
 export const STATUS_CALLBACK_PATH = '/twilio/status';
-export const INCOMING_CALL_PATH = '/incoming-call';
+const INCOMING_CALL_PATH = '/incoming-call';
 
 export interface CallRoutesOptions {
   env: Pick<Env, 'PUBLIC_URL' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_PHONE_NUMBER' | 'ADMIN_TOKEN'>;

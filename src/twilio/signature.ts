@@ -5,7 +5,7 @@
 import twilio from 'twilio';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export const SIGNATURE_HEADER = 'x-twilio-signature';
+const SIGNATURE_HEADER = 'x-twilio-signature';
 
 /** Where Twilio reaches this server: PUBLIC_URL, else https on the (forwarded) host name. */
 export function publicBaseUrl(request: FastifyRequest, publicUrl: string | undefined): string {

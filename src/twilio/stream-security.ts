@@ -40,7 +40,6 @@ export interface StreamSecurityOptions {
 }
 
 export class StreamSecurity {
-  readonly enabled: boolean;
   readonly #authToken: string | undefined;
   readonly #publicUrl: string | undefined;
   readonly #tokens: CallTokens | undefined;
@@ -49,7 +48,6 @@ export class StreamSecurity {
   constructor(options: StreamSecurityOptions) {
     this.#authToken = options.authToken;
     this.#publicUrl = options.publicUrl;
-    this.enabled = options.authToken !== undefined;
     this.#tokens = options.authToken ? new CallTokens(options.authToken, options.now) : undefined;
     this.#tickets = new SoftphoneTickets(options.now, options.ticketTtlMs);
   }
