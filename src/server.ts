@@ -15,6 +15,8 @@ import { FunctionRegistry, type CallControl } from './tools/registry.js';
 import { handleMediaStream } from './twilio/media-stream.js';
 import { streamTwiml, streamUrlFor } from './twilio/twiml.js';
 import type { TwilioStart } from './twilio/media-messages.js';
+import { CallRecording } from './recording/call-recording.js';
+import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
 import { StreamSecurity } from './twilio/stream-security.js';
 import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
@@ -62,6 +64,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const events = options.events ?? new CallEventBus();
   const functions = options.functions ?? new FunctionRegistry();
   const sessions = new Set<CallSession>();
+  const recordingsDir = env.RECORDINGS_DIR;
   const security = new StreamSecurity({ authToken: env.TWILIO_AUTH_TOKEN, publicUrl: env.PUBLIC_URL, ticketTtlMs: options.timing?.softphoneTicketMs });
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const controls = new Map<CallSession, CallControl>();
@@ -132,6 +135,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
           reconnectDelaysMs: options.timing?.reconnectDelaysMs,
           agentSessionMaxMs: options.timing?.agentSessionMaxMs,
           apologyAudio: options.apologyAudio,
+          recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
           control: callControl && ((s) => {
             const control = callControl(s);
             controls.set(s, control);

@@ -11,10 +11,12 @@ interface PendingMark {
   endMs: number;
   /** Marks the end of a reply (sent after AgentAudioDone). */
   final: boolean;
+  /** The audio this mark follows, kept only when someone records what was played. */
+  audio?: Buffer;
 }
 
 export type MarkOutcome =
-  | { kind: 'played'; replyFinished: boolean }
+  | { kind: 'played'; replyFinished: boolean; audio: Buffer[] }
   | { kind: 'cleared' }
   | { kind: 'unknown' };
 
@@ -45,11 +47,14 @@ export class PlaybackLedger {
     return this.#sentMs;
   }
 
-  /** Record a chunk of reply audio sent to Twilio; returns the name of the mark to send after it. */
-  audioSent(bytes: number, now: number): string {
+  /**
+   * Record a chunk of reply audio sent to Twilio; returns the name of the mark to send after it.
+   * Pass the chunk itself to get it back once it has been played (for a recording of the call).
+   */
+  audioSent(bytes: number, now: number, audio?: Buffer): string {
     if (this.#pending.length === 0) this.#playedAt = now;
     this.#sentMs += bytes / BYTES_PER_MS;
-    return this.#push(false);
+    return this.#push(false, audio);
   }
 
   /** The reply's last audio has been sent; returns the mark whose echo means the caller heard it all. */
@@ -63,11 +68,11 @@ export class PlaybackLedger {
     if (index < 0) return { kind: 'unknown' };
     const mark = this.#pending[index]!;
     // Twilio plays in order: an echo confirms every mark before it too.
-    this.#pending.splice(0, index + 1);
+    const played = this.#pending.splice(0, index + 1);
     this.#playedMs = mark.endMs;
     this.#playedAt = now;
     if (mark.final) this.#startReply();
-    return { kind: 'played', replyFinished: mark.final };
+    return { kind: 'played', replyFinished: mark.final, audio: played.flatMap((m) => (m.audio ? [m.audio] : [])) };
   }
 
   /** The caller barged in and `clear` was sent: everything pending will never play. */
@@ -83,9 +88,9 @@ export class PlaybackLedger {
     return result;
   }
 
-  #push(final: boolean): string {
+  #push(final: boolean, audio?: Buffer): string {
     const name = `g${this.#generation}.${++this.#seq}${final ? '.end' : ''}`;
-    this.#pending.push({ name, endMs: this.#sentMs, final });
+    this.#pending.push({ name, endMs: this.#sentMs, final, audio });
     return name;
   }
 

@@ -10,6 +10,7 @@ import type { ServerMessage, ServerMessageOf } from '../agent/messages.js';
 import { clearMessage, markMessage, mediaMessage, type TwilioMedia, type TwilioStart } from '../twilio/media-messages.js';
 import type { CallControl, FunctionRegistry } from '../tools/registry.js';
 import { dtmfText } from '../engine/think/dtmf.js';
+import type { CallRecording } from '../recording/call-recording.js';
 import { InboundChunker } from './inbound-chunker.js';
 import { PlaybackLedger } from './playback-ledger.js';
 import type { CallDirection, CallEventSink, CallInfo, CallOutcome, TranscriptTurn, TurnLatency } from './events.js';
@@ -35,6 +36,8 @@ export interface CallSessionOptions {
   agentSessionMaxMs?: number;
   /** Mu-law audio played to the caller when the agent cannot be reached any more (an apology). */
   apologyAudio?: () => Promise<Buffer | undefined>;
+  /** A two-channel recording of the call (caller and agent, aligned on the caller's timeline), if wanted. */
+  recording?: (call: CallInfo) => CallRecording | undefined;
 }
 
 export const DEFAULT_RECONNECT_DELAYS_MS = [0, 250, 750] as const;
@@ -79,6 +82,10 @@ export class CallSession {
   #gapAudio: Buffer[] = [];
   #gapAudioBytes = 0;
   #apologyPlayed: (() => void) | undefined;
+  // Recording: the caller's timeline is Twilio's media timestamps; agent audio is placed when played.
+  readonly #recording: CallRecording | undefined;
+  #lastMediaTimestamp = 0;
+  #lastMediaAt = 0;
   #endPromise: Promise<void>;
   #resolveEnd!: () => void;
 
@@ -128,6 +135,7 @@ export class CallSession {
     this.#outboundLatency = opts.metrics.frameLatency.labels('outbound');
     this.#control = opts.control?.(this) ?? this.#streamOnlyControl();
     this.#endPromise = new Promise((resolve) => (this.#resolveEnd = resolve));
+    this.#recording = opts.recording?.(this.info);
 
     opts.metrics.activeCalls.inc();
     opts.events.emit({ type: 'call_started', call: this.info });
@@ -268,6 +276,11 @@ export class CallSession {
     }
     if (message.track !== 'inbound') return;
     const frame = Buffer.from(message.payload, 'base64');
+    if (this.#recording) {
+      this.#lastMediaTimestamp = Number.isFinite(message.timestamp) ? message.timestamp : this.#lastMediaTimestamp + frame.length / 8;
+      this.#lastMediaAt = arrivedAt;
+      this.#recording.addCallerAudio(this.#lastMediaTimestamp, frame);
+    }
     this.#framesIn++;
     this.#bytesIn += frame.length;
     this.#opts.metrics.framesIn.inc();
@@ -277,8 +290,10 @@ export class CallSession {
 
   onMark(name: string): void {
     if (this.#ended) return;
-    const outcome = this.#ledger.markEchoed(name, performance.now());
+    const now = performance.now();
+    const outcome = this.#ledger.markEchoed(name, now);
     if (outcome.kind !== 'played') return;
+    if (this.#recording && outcome.audio.length > 0) this.#recordPlayed(outcome.audio, now);
     if (outcome.replyFinished) {
       this.#finishAssistantTurn(false);
       this.#apologyPlayed?.();
@@ -421,7 +436,7 @@ export class CallSession {
     if (this.#awaitingReplySince !== undefined) this.#recordTurnLatency(started);
     const streamSid = this.info.streamSid;
     this.#sendTwilio(mediaMessage(streamSid, chunk.toString('base64')));
-    this.#sendTwilio(markMessage(streamSid, this.#ledger.audioSent(chunk.length, started)));
+    this.#sendTwilio(markMessage(streamSid, this.#ledger.audioSent(chunk.length, started, this.#recording ? chunk : undefined)));
     this.#framesOut++;
     this.#bytesOut += chunk.length;
     this.#opts.metrics.framesOut.inc();
@@ -520,6 +535,16 @@ export class CallSession {
     };
   }
 
+  /** Audio whose playback just completed ended now: place it back to back, ending at the caller's current time. */
+  #recordPlayed(chunks: Buffer[], now: number): void {
+    const callerNow = this.#lastMediaTimestamp + (now - this.#lastMediaAt);
+    let at = callerNow - chunks.reduce((ms, c) => ms + c.length / 8, 0);
+    for (const chunk of chunks) {
+      this.#recording!.addAgentAudio(Math.max(0, at), chunk);
+      at += chunk.length / 8;
+    }
+  }
+
   // ---- plumbing -------------------------------------------------------------------------------
 
   #forwardInbound(chunk: Buffer, oldestAt: number): void {
@@ -583,7 +608,11 @@ export class CallSession {
     this.#opts.metrics.callsTotal.labels(outcome).inc();
     this.#opts.events.emit({ type: 'call_ended', callSid: this.info.callSid, endedAt: Date.now(), summary });
     this.log.info(summary, 'call ended');
-    this.#resolveEnd();
+    // `done` waits for the recording's file to be complete, so a draining server never exits mid-write.
+    void (this.#recording?.close().then(
+      (r) => this.log.info({ path: r.path, durationMs: r.durationMs }, 'recording saved'),
+      (err: unknown) => this.log.error({ err }, 'recording failed'),
+    ) ?? Promise.resolve()).then(this.#resolveEnd);
   }
 }
 

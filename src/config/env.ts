@@ -49,6 +49,7 @@ export const EnvSchema = z.object({
     .max(400)
     .refine((n) => n % 20 === 0, 'must be a multiple of 20 (Twilio frames are 20 ms)')
     .default(20),
+  RECORDINGS_DIR: optionalString,
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

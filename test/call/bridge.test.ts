@@ -380,3 +380,45 @@ test('malformed input is counted and survived; other calls are untouched; a garb
     await h.close();
   }
 });
+
+test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, agent right as played', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { mulawDecode } = await import('../../src/audio/mulaw.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pa-rec-'));
+  const h = await startBridge({ env: { RECORDINGS_DIR: dir } });
+  try {
+    const call = await h.call();
+    const agent = await h.agent.connection();
+    await agent.waitFor((m) => m.type === 'Settings');
+    const callerAudio = Buffer.alloc(160 * 25, 0x10); // 500 ms of a loud constant
+    await call.streamAudio(callerAudio);
+    agent.sendAudio(Buffer.alloc(1600, 0x90)); // 200 ms of a quieter one
+    agent.send({ type: 'AgentAudioDone' });
+    await call.streamSilence(600);
+    call.hangUp();
+    await h.waitForEvent('call_ended');
+    await Promise.all([...h.server.sessions].map((s) => s.done));
+    await sleep(100);
+    const wav = readFileSync(join(dir, `${call.callSid}.wav`));
+    assert.equal(wav.readUInt16LE(22), 2, 'two channels');
+    assert.equal(wav.readUInt32LE(24), 8000);
+    const frames = (wav.length - 44) / 4;
+    const left = new Int16Array(frames);
+    const right = new Int16Array(frames);
+    for (let i = 0; i < frames; i++) {
+      left[i] = wav.readInt16LE(44 + i * 4);
+      right[i] = wav.readInt16LE(46 + i * 4);
+    }
+    const callerLevel = mulawDecode(Buffer.from([0x10]))[0]!;
+    const agentLevel = mulawDecode(Buffer.from([0x90]))[0]!;
+    assert.equal(left.filter((v) => v === callerLevel).length, 4000, 'all of the caller audio, on the left');
+    assert.equal(right.filter((v) => v === agentLevel).length, 1600, 'all of the agent audio, on the right');
+    const firstAgent = right.findIndex((v) => v === agentLevel);
+    assert.ok(firstAgent >= 3500, `agent audio starts after the caller spoke (sample ${firstAgent})`);
+  } finally {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
