@@ -1,9 +1,13 @@
 // Per-turn response latency as an inline SVG bar chart: one bar per agent reply, the time from the end
-// of the caller's turn to the agent's first audio. Read by screen readers as a list of the values.
+// of the caller's speech to the agent's first audio. The agent's own figure when it reports one (it
+// knows when the caller stopped speaking), else the bridge's (from the caller's final transcript).
+// Read by screen readers as a list of the values; each bar's tooltip breaks its figure down.
 import type { TurnLatency } from '../../call/events.js';
 import { svg } from './dom.js';
 
-const WIDTH = 640;
+/** Drawn at the width it is shown at (within limits), so that its text stays legible on a phone. */
+const MIN_WIDTH = 300;
+const MAX_WIDTH = 720;
 const HEIGHT = 200;
 const MARGIN = { top: 16, right: 12, bottom: 28, left: 52 };
 
@@ -14,12 +18,28 @@ function niceCeiling(value: number): number {
   return 10 * magnitude;
 }
 
-export function latencyValues(latencies: TurnLatency[]): number[] {
-  return latencies.map((l) => l.responseMs ?? l.agentTotalMs).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+function turnLatency(l: TurnLatency): number | undefined {
+  const value = l.agentTotalMs ?? l.responseMs;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-export function latencyChart(latencies: TurnLatency[], titleId: string): SVGSVGElement {
-  const values = latencyValues(latencies);
+export function latencyValues(latencies: TurnLatency[]): number[] {
+  return latencies.map(turnLatency).filter((v) => v !== undefined);
+}
+
+function breakdown(l: TurnLatency): string {
+  const parts = [
+    l.agentTttMs !== undefined && `thinking ${Math.round(l.agentTttMs)} ms`,
+    l.agentTtsMs !== undefined && `speech synthesis ${Math.round(l.agentTtsMs)} ms`,
+    l.responseMs !== undefined && `bridge ${Math.round(l.responseMs)} ms`,
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+export function latencyChart(latencies: TurnLatency[], titleId: string, availableWidth: number): SVGSVGElement {
+  const WIDTH = Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, availableWidth)));
+  const turns = latencies.filter((l) => turnLatency(l) !== undefined);
+  const values = turns.map((l) => turnLatency(l)!);
   const max = niceCeiling(Math.max(...values, 100));
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -40,7 +60,7 @@ export function latencyChart(latencies: TurnLatency[], titleId: string): SVGSVGE
   values.forEach((value, i) => {
     const x = MARGIN.left + slot * i + (slot - barWidth) / 2;
     chart.append(
-      svg('rect', { x, y: y(value), width: barWidth, height: Math.max(1, y(0) - y(value)), rx: 3, class: 'bar' }),
+      svg('rect', { x, y: y(value), width: barWidth, height: Math.max(1, y(0) - y(value)), rx: 3, class: 'bar' }, svg('title', {}, `Turn ${i + 1}: ${Math.round(value)} ms${breakdown(turns[i]!)}`)),
       svg('text', { x: x + barWidth / 2, y: y(value) - 4, 'text-anchor': 'middle', class: 'value' }, Math.round(value)),
       svg('text', { x: x + barWidth / 2, y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, i + 1),
     );

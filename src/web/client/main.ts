@@ -118,6 +118,7 @@ async function loadCalls(): Promise<void> {
 
 setUpSoftphone();
 follow();
+window.addEventListener('resize', render);
 loadCalls().catch((err: unknown) => {
   list.replaceChildren();
   list.append(Object.assign(document.createElement('li'), { className: 'empty', textContent: `Could not load calls: ${err instanceof Error ? err.message : String(err)}` }));

@@ -45,8 +45,14 @@ export function renderCallDetail(container: HTMLElement, view: CallView | undefi
     h(
       'figure',
       { class: 'latency' },
-      h('figcaption', { id: 'latency-title' }, 'Response latency per turn', average === undefined ? '' : h('span', { class: 'muted' }, ` · average ${formatDuration(average)}`)),
-      latencyChart(view.latencies, 'latency-title'),
+      h(
+        'figcaption',
+        { id: 'latency-title' },
+        'Response latency per turn',
+        h('span', { class: 'muted' }, ` · end of caller speech to first agent audio${average === undefined ? '' : ` · average ${formatDuration(average)}`}`),
+      ),
+      // The card's padding is about 3rem: draw the chart at the width it gets.
+      latencyChart(view.latencies, 'latency-title', container.clientWidth - 48),
     ),
     h('h3', { id: 'transcript-heading' }, 'Transcript'),
     conversation(view),
@@ -65,7 +71,7 @@ function metadata(view: CallView): HTMLElement {
   ];
   if (view.outcome) rows.push(['Outcome', formatOutcome(view.outcome)]);
   if (summary) rows.push(['Turns', String(summary.turns)], ['Interruptions', String(summary.interruptions)], ['Function calls', String(summary.functionCalls)]);
-  return h('dl', { class: 'metadata' }, ...rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+  return h('dl', { class: 'metadata' }, ...rows.map(([term, value]) => h('div', { class: term === 'Call SID' ? 'wide' : undefined }, h('dt', {}, term), h('dd', {}, value))));
 }
 
 function conversation(view: CallView): HTMLElement {
@@ -98,7 +104,7 @@ function timelineEntry(item: TimelineItem): HTMLElement {
         'li',
         { class: `function-call${ok ? '' : ' failed'}` },
         h('p', { class: 'who' }, 'Function ', h('code', {}, name), ` · ${formatDuration(durationMs)}${ok ? '' : ' · failed'} `, when),
-        h('dl', { class: 'io' }, h('dt', {}, 'Arguments'), h('dd', {}, h('pre', {}, prettyJson(args))), h('dt', {}, 'Result'), h('dd', {}, h('pre', {}, prettyJson(result)))),
+        h('dl', { class: 'io' }, h('dt', {}, 'Arguments'), h('dd', {}, h('pre', {}, readableJson(args))), h('dt', {}, 'Result'), h('dd', {}, h('pre', {}, readableJson(result)))),
       );
     }
     case 'event':
@@ -106,10 +112,26 @@ function timelineEntry(item: TimelineItem): HTMLElement {
   }
 }
 
-function prettyJson(text: string): string {
+/** JSON laid out for reading: one member per line, but short lists and small flat objects on one line. */
+function readableJson(text: string): string {
   try {
-    return JSON.stringify(JSON.parse(text), null, 2);
+    return layOut(JSON.parse(text), '');
   } catch {
     return text;
   }
+}
+
+function layOut(value: unknown, indent: string): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const inner = `${indent}  `;
+  const flat = Object.values(value).every((v) => v === null || typeof v !== 'object');
+  if (Array.isArray(value)) {
+    if (flat) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+    return `[\n${value.map((v) => inner + layOut(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const members = Object.entries(value).map(([key, v]) => `${JSON.stringify(key)}: ${layOut(v, inner)}`);
+  if (members.length === 0) return '{}';
+  const oneLine = `{ ${members.join(', ')} }`;
+  if (flat && oneLine.length <= 60) return oneLine;
+  return `{\n${members.map((m) => inner + m).join(',\n')}\n${indent}}`;
 }
