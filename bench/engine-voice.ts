@@ -47,8 +47,10 @@ try {
     transcript: singles[0]?.transcript,
   };
   log(JSON.stringify(single));
+  if (!server.alive) throw new Error(`the server died:\n${server.outputTail}`);
 
   for (const concurrency of values.levels.split(',').map(Number)) {
+    if (!server.alive) throw new Error(`the server died:\n${server.outputTail}`);
     log(`${concurrency} concurrent calls`);
     const sampler = new ProcSampler(server.pid);
     // Callers do not all start at once: spread over two seconds, their turns interleave as in life.
