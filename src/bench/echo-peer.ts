@@ -25,7 +25,7 @@ export interface PeerCounts {
 export interface PeerReport extends PeerCounts {
   connections: number;
   inboundBreaks: number;
-  /** Bytes of caller audio that carried no bench stamp (should be 0). */
+  /** Bytes of caller audio that carried no bench stamp: the line's silence after the measured run. */
   unstampedBytes: number;
   inboundLatencyMs: Float64Array;
   onsetLatencyMs: Float64Array;

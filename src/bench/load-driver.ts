@@ -69,6 +69,7 @@ const SLOTS = 10;
 const SLOT_MS = FRAME_MS / SLOTS;
 const CONNECT_CONCURRENCY = 64;
 const MEDIA_PREFIX = '{"event":"media"';
+const SILENCE_PAYLOAD = Buffer.alloc(FRAME_BYTES, 0xff).toString('base64');
 const PAYLOAD_KEY = '"payload":"';
 
 export class LoadDriver {
@@ -224,10 +225,6 @@ export class LoadDriver {
       for (const call of slot) this.#serviceCall(call);
       this.#tick++;
     }
-    if (this.#phase === 'quiet' && this.#calls.every((c) => c.marks.length === 0)) {
-      this.#timer = undefined;
-      return;
-    }
     this.#scheduleTick();
   }
 
@@ -235,7 +232,20 @@ export class LoadDriver {
     if (call.ws.readyState !== WebSocket.OPEN) return;
     const now = monoMs();
     while (call.marks.length > 0 && call.marks[0]!.due <= now) this.#echoMark(call, call.marks.shift()!.name);
-    if (this.#phase === 'warmup' || this.#phase === 'measure') this.#sendFrame(call);
+    if (this.#phase === 'quiet') this.#sendSilence(call);
+    else this.#sendFrame(call);
+  }
+
+  /**
+   * Once the run winds down the line still carries silence until the hang-up, as Twilio's does: a
+   * bridge that batches caller audio (INBOUND_CHUNK_MS) then delivers its last stamped frames too.
+   * Unstamped, so the peer neither times nor echoes it.
+   */
+  #sendSilence(call: DriverCall): void {
+    const seq = call.seq++;
+    call.ws.send(
+      `{"event":"media","sequenceNumber":"${++call.messageSeq}","media":{"track":"inbound","chunk":"${seq + 1}","timestamp":"${seq * FRAME_MS}","payload":"${SILENCE_PAYLOAD}"},"streamSid":"${call.streamSid}"}`,
+    );
   }
 
   #sendFrame(call: DriverCall): void {
