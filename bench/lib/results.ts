@@ -14,7 +14,7 @@ export function machine(): Record<string, unknown> {
     memory_gb: Math.round(totalmem() / 2 ** 30),
     kernel: release(),
     node: process.version,
-    load_average_1m_at_start: Math.round(loadavg()[0]! * 100) / 100,
+    load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
     commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim(),
     date: new Date().toISOString(),
   };
