@@ -1,6 +1,6 @@
 // Builds the phone-agent HTTP/WebSocket server from a configuration object. No side effects at
 // import time: tests build as many independent servers in one process as they like.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import type WebSocket from 'ws';
@@ -75,7 +75,15 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   let draining = false;
   let baseUrl: string | undefined;
 
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: true, disableRequestLogging: true, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Forwarded headers count only from a proxy on this machine (ngrok's agent, a local load balancer), so a
+    // remote client cannot fake its address for rate limits or its host for the TwiML stream URL.
+    trustProxy: env.TRUST_PROXY,
+    // A call is logged by its session (one line per event that matters), not per HTTP request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+  });
   await app.register(formbody);
   await app.register(websocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
 

@@ -502,9 +502,9 @@ export class CallSession {
 
   // ---- call control ---------------------------------------------------------------------------
 
-  /** Marks the stream's coming `stop` as the result of a transfer, not a hang-up. */
-  markTransferring(): void {
-    this.#transferring = true;
+  /** Marks the stream's coming `stop` as the result of a transfer, not a hang-up (false: the transfer failed). */
+  markTransferring(transferring = true): void {
+    this.#transferring = transferring;
   }
 
   /** Hang up once the agent's reply in progress (or the one about to start) has been heard in full. */

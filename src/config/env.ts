@@ -50,6 +50,11 @@ export const EnvSchema = z.object({
     .refine((n) => n % 20 === 0, 'must be a multiple of 20 (Twilio frames are 20 ms)')
     .default(20),
   RECORDINGS_DIR: optionalString,
+  /** Which proxies' X-Forwarded-* headers to believe: Fastify's trustProxy (true, false, 'loopback', addresses, CIDRs). */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

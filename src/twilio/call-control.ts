@@ -62,6 +62,7 @@ export function twilioCallControl({ client, transferNumber, logger }: TwilioCall
         // The agent and the keypad may both ask; the call is dialled out once.
         transfer ??= dial(transferNumber, reason).catch((err: unknown) => {
           transfer = undefined;
+          session.markTransferring(false);
           throw new Error(`the transfer failed: ${(err as Error).message}`);
         });
         return transfer;
