@@ -54,7 +54,7 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
         await app.register(async (engine) => {
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
           // The built-in dialog reads "tomorrow" and "tuesday" on the clinic's calendar, like the clinic's functions.
-          await engine.register(enginePlugin, { logger, env: process.env, think: { dialog: { timeZone: clinic.timezone } } });
+          await engine.register(enginePlugin, { logger, env: process.env, think: { dialog: { timeZone: env.CLINIC_TIMEZONE ?? clinic.timezone } } });
         });
         await app.register(dashboardPlugin, { events, adminToken: env.ADMIN_TOKEN, logger });
       },

@@ -34,6 +34,10 @@ export const EnvSchema = z.object({
   AGENT_URL: wsUrl,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
+  /** Overrides the model named in the agent's Settings (e.g. llama3.1 for Ollama). */
+  OPENAI_MODEL: optionalString,
+  /** The built-in dialog's calendar ("tomorrow", "tuesday"); the clinic config's time zone when unset. */
+  CLINIC_TIMEZONE: optionalString,
   TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().startsWith('AC', 'must be the account SID, which starts with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_PHONE_NUMBER: optionalString,

@@ -46,3 +46,9 @@ test('environment variables are validated with the variable named', () => {
   assert.equal(parseEnv({ PUBLIC_URL: 'https://a.example.com/' }).PUBLIC_URL, 'https://a.example.com');
   assert.equal(parseEnv({ DEEPGRAM_API_KEY: '  ' }).DEEPGRAM_API_KEY, undefined);
 });
+
+test('an error inside a union field (think: one provider or a list) names the inner field', () => {
+  const bad = structuredClone(seed);
+  bad.agent.think.provider.temperature = 7;
+  assert.throws(() => validateAgentSettings(bad), (err: Error) => /agent\.think\.provider\.temperature: Too big/.test(err.message));
+});
