@@ -11,7 +11,7 @@ import { readWav, writeWav } from '../audio/wav.js';
 import { spokenCaller } from '../engine/speak/phone-channel.js';
 import { SimulatedCall } from '../twilio/simulated-call.js';
 import { CallerLine, replyFinished } from './call-line.js';
-import { fetchTranscript, type TranscriptLine } from './call-transcript.js';
+import { fetchStreamTicket, fetchTranscript, type TranscriptLine } from './call-server.js';
 
 export const DEFAULT_STREAM_URL = 'ws://127.0.0.1:5000/media-stream';
 const PHONE_RATE = 8000;
@@ -25,7 +25,8 @@ A simulated caller speaking Twilio's Media Streams protocol at real-time pace.
   --out FILE     write what the caller heard (the agent's played audio) as an 8 kHz WAV
   --json         print one JSON object with the transcript and per-turn latencies
 Utterances go in command-line order, each after the agent's previous reply has finished playing.
-ADMIN_TOKEN (environment or .env) is sent to read the transcript from GET /api/calls/:callSid.
+ADMIN_TOKEN (environment or .env) is sent to read the transcript from GET /api/calls/:callSid, and
+to get a softphone ticket when the server checks Twilio signatures and refuses an unsigned stream.
 `;
 
 interface Utterance {
@@ -72,12 +73,26 @@ export async function callCommand(argv: string[]): Promise<void> {
   }
   loadDotEnv();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
-  const utterances = await Promise.all(args.sources.map(prepareUtterance));
-  const { report, heard } = await placeCall(args.url, utterances, { adminToken: process.env.ADMIN_TOKEN, progress: args.json ? () => {} : progress });
+  let utterances: Utterance[];
+  let placed: Awaited<ReturnType<typeof placeCall>>;
+  try {
+    utterances = await Promise.all(args.sources.map(prepareUtterance));
+    placed = await placeCall(args.url, utterances, { adminToken: process.env.ADMIN_TOKEN, progress: args.json ? () => {} : progress });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`phone-agent call: ${message}\n`);
+    // Scripts reading --json always get the one object they expect.
+    if (args.json) process.stdout.write(`${JSON.stringify({ ...FAILED_CALL, error: message })}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { report, heard } = placed;
   if (args.out) await writeFile(args.out, writeWav(PHONE_RATE, mulawDecode(heard)));
   process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : formatReport(report, utterances));
   if (!report.ok) process.exitCode = 1;
 }
+
+const FAILED_CALL = { ok: false, callSid: null, streamSid: null, transcript: [], turns: [], clears: 0, agent_audio_ms: 0 };
 
 function parseCallArgs(argv: string[]): CallArgs {
   const { values, tokens } = parseArgs({
@@ -115,7 +130,7 @@ interface PlaceCallOptions {
 
 /** Runs the whole call: greeting, each utterance and its reply, hang-up, then the server's transcript. */
 export async function placeCall(url: string, utterances: Utterance[], { adminToken, progress }: PlaceCallOptions): Promise<{ report: CallReport; heard: Buffer }> {
-  const call = await SimulatedCall.connect({ url, customParameters: { Source: 'phone-agent call' } });
+  const call = await connect(url, adminToken);
   const heard: Buffer[] = [];
   call.on('played', (audio) => heard.push(audio));
   let closedByServer = false;
@@ -152,6 +167,21 @@ export async function placeCall(url: string, utterances: Utterance[], { adminTok
     },
     heard: Buffer.concat(heard),
   };
+}
+
+const CALLER_PARAMETERS = { Source: 'phone-agent call' };
+
+/** Opens the stream as Twilio would; a server that checks Twilio's signatures is entered with a softphone ticket. */
+async function connect(url: string, adminToken: string | undefined): Promise<SimulatedCall> {
+  try {
+    return await SimulatedCall.connect({ url, customParameters: CALLER_PARAMETERS });
+  } catch (err) {
+    if (!/handshake refused: HTTP 40[13]/.test(String(err))) throw err;
+  }
+  const ticket = await fetchStreamTicket(url, adminToken);
+  const ticketed = new URL(url);
+  ticketed.searchParams.set('ticket', ticket.ticket);
+  return SimulatedCall.connect({ url: ticketed.href, callSid: ticket.callSid, customParameters: { ...CALLER_PARAMETERS, ...ticket.customParameters } });
 }
 
 /** Without the server's record, the caller still knows what it said. */

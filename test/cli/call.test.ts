@@ -102,6 +102,29 @@ test('call without --json prints a readable transcript with per-turn latency; wi
   assert.match(run.stdout, /completed/);
 });
 
+test('a server that checks Twilio signatures refuses an unsigned stream: the caller comes in with a softphone ticket as the admin', async () => {
+  const secured = await buildServer({
+    env: parseEnv({ PORT: '0', HOST: '127.0.0.1', AGENT_URL: agent.url, LOG_LEVEL: 'silent', TWILIO_AUTH_TOKEN: 'cli-test-twilio-token', ADMIN_TOKEN }),
+    settings: loadAgentSettings('config/agent.json'),
+  });
+  try {
+    const url = `${(await secured.listen()).replace('http', 'ws')}/media-stream`;
+    const refused = await runCli(['call', '--url', url, '--say', 'Hello', '--json'], { ADMIN_TOKEN: 'not-the-admin' });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refused the stream and a softphone ticket \(HTTP 401\): set ADMIN_TOKEN/);
+    assert.deepEqual({ ...JSON.parse(refused.stdout), error: undefined }, { ok: false, callSid: null, streamSid: null, transcript: [], turns: [], clears: 0, agent_audio_ms: 0, error: undefined });
+
+    const run = await runCli(['call', '--url', url, '--say', 'I would like to book an appointment', '--json'], { ADMIN_TOKEN });
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as CallReport;
+    assert.equal(report.ok, true);
+    assert.equal(report.turns.length, 1);
+    assert.ok(report.turns[0]!.latency_ms! > 0);
+  } finally {
+    await secured.close();
+  }
+});
+
 test('call with a bad argument explains its usage and exits 2', async () => {
   const run = await runCli(['call', '--url', 'http://example.com', '--json']);
   assert.equal(run.code, 2);

@@ -98,3 +98,26 @@ test('a softphone call: the caller\'s words and the agent\'s reply appear on the
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('with Twilio signature checks on, the signed-in dashboard user calls through a softphone ticket', { skip: !existsSync(CHROMIUM) && 'chromium is not installed' }, async () => {
+  const ADMIN_TOKEN = 'softphone-admin-token';
+  const secured = await startDashboardApp({ TWILIO_AUTH_TOKEN: 'test-twilio-auth-token', ADMIN_TOKEN });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(secured.url);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Open the dashboard' }).click();
+    await page.getByRole('button', { name: 'Call the agent' }).click();
+    await page.getByText('In call. Speak now.').waitFor({ timeout: 10_000 });
+    const transcript = page.locator('ol.transcript');
+    await waitForCount(transcript.locator('li.turn.user'), 1, 30_000);
+    await waitForCount(transcript.locator('li.turn.assistant'), 2, 20_000);
+    assert.ok((await played(page)) > 0);
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.locator('#detail-heading .badge', { hasText: 'completed' }).waitFor({ timeout: 10_000 });
+  } finally {
+    await context.close();
+    await secured.close();
+  }
+});

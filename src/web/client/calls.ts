@@ -29,6 +29,14 @@ export class Calls {
     return [...this.#calls.values()].sort((a, b) => b.info.startedAt - a.info.startedAt);
   }
 
+  /**
+   * After the live feed was cut, calls it showed in progress may have ended unseen: forget them. The
+   * feed's replay brings back those still in progress, the list the rest.
+   */
+  forgetCallsInProgress(): void {
+    for (const [callSid, view] of this.#calls) if (view.endedAt === null) this.#calls.delete(callSid);
+  }
+
   /** A record from the list: metadata only, unless the call is already known in full. */
   addRecord(record: CallRecord): void {
     const known = this.#calls.get(record.callSid);

@@ -3,7 +3,7 @@
 import type { CallEvent } from '../../call/events.js';
 import type { CallDetail, CallPage } from '../../store/types.js';
 import { Calls } from './calls.js';
-import { byId } from './dom.js';
+import { byId, h } from './dom.js';
 import { renderCallDetail, renderCallList } from './render.js';
 import { Softphone, type SoftphoneState } from './softphone.js';
 
@@ -49,8 +49,18 @@ async function select(callSid: string, byUser: boolean): Promise<void> {
 
 function follow(): void {
   const source = new EventSource('/api/live');
-  source.onopen = () => setFeedStatus('live', 'Live');
-  source.onerror = () => setFeedStatus('offline', 'Live feed interrupted, reconnecting…');
+  let interrupted = false;
+  source.onopen = () => {
+    setFeedStatus('live', 'Live');
+    if (!interrupted) return;
+    interrupted = false;
+    calls.forgetCallsInProgress();
+    void loadCalls().catch(showLoadError);
+  };
+  source.onerror = () => {
+    interrupted = true;
+    setFeedStatus('offline', 'Live feed interrupted, reconnecting…');
+  };
   source.onmessage = (message: MessageEvent<string>) => {
     const event = JSON.parse(message.data) as CallEvent;
     const view = calls.apply(event);
@@ -108,6 +118,10 @@ function setUpSoftphone(): void {
   hangUpButton.addEventListener('click', () => void phone?.hangUp());
 }
 
+function showLoadError(err: unknown): void {
+  list.replaceChildren(h('li', { class: 'empty' }, `Could not load calls: ${err instanceof Error ? err.message : String(err)}`));
+}
+
 async function loadCalls(): Promise<void> {
   const page = await getJson<CallPage>('/api/calls?limit=50');
   for (const record of page.calls) calls.addRecord(record);
@@ -119,7 +133,4 @@ async function loadCalls(): Promise<void> {
 setUpSoftphone();
 follow();
 window.addEventListener('resize', render);
-loadCalls().catch((err: unknown) => {
-  list.replaceChildren();
-  list.append(Object.assign(document.createElement('li'), { className: 'empty', textContent: `Could not load calls: ${err instanceof Error ? err.message : String(err)}` }));
-});
+loadCalls().catch(showLoadError);

@@ -1,11 +1,32 @@
-// The words of a simulated call. Twilio's Media Streams carry audio only, so the caller asks the server
-// that answered: GET /api/calls/:callSid, once the store has recorded the end of the call (it writes
-// in batches, so the record lags the call by a moment).
+// What the simulated caller asks the server over HTTP, on the host of the stream URL:
+// - the words of the call: Twilio's Media Streams carry audio only, so GET /api/calls/:callSid, once the
+//   store has recorded the end of the call (it writes in batches, so the record lags the call a moment);
+// - a softphone ticket (POST /api/softphone/ticket), when the server checks Twilio's signatures and so
+//   refuses an unsigned stream: the caller then comes in as the admin, as the dashboard's softphone does.
 import type { CallDetail } from '../store/types.js';
 
 export interface TranscriptLine {
   role: 'user' | 'assistant';
   text: string;
+}
+
+export interface StreamTicket {
+  ticket: string;
+  callSid: string;
+  customParameters: Record<string, string>;
+}
+
+function authorization(adminToken: string | undefined): Record<string, string> {
+  return adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+}
+
+export async function fetchStreamTicket(streamUrl: string, adminToken: string | undefined): Promise<StreamTicket> {
+  const response = await fetch(`${httpBase(streamUrl)}/api/softphone/ticket`, { method: 'POST', headers: authorization(adminToken), signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) {
+    const hint = response.status === 401 || response.status === 403 ? ': set ADMIN_TOKEN to the server\'s admin token' : '';
+    throw new Error(`the server refused the stream and a softphone ticket (HTTP ${response.status})${hint}`);
+  }
+  return (await response.json()) as StreamTicket;
 }
 
 export interface FetchTranscriptOptions {
@@ -27,7 +48,7 @@ export function httpBase(streamUrl: string): string {
 /** The server's transcript of the call, or undefined when the server has none to give (no API, no access, no record). */
 export async function fetchTranscript({ streamUrl, callSid, adminToken, waitMs = 5_000 }: FetchTranscriptOptions): Promise<TranscriptLine[] | undefined> {
   const url = `${httpBase(streamUrl)}/api/calls/${encodeURIComponent(callSid)}`;
-  const headers: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+  const headers = authorization(adminToken);
   const deadline = Date.now() + waitMs;
   let latest: CallDetail | undefined;
   for (;;) {
