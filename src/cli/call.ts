@@ -13,7 +13,7 @@ import { SimulatedCall } from '../twilio/simulated-call.js';
 import { CallerLine, replyFinished } from './call-line.js';
 import { fetchStreamTicket, fetchTranscript, type TranscriptLine } from './call-server.js';
 
-export const DEFAULT_STREAM_URL = 'ws://127.0.0.1:5000/media-stream';
+const DEFAULT_STREAM_URL = 'ws://127.0.0.1:5000/media-stream';
 const PHONE_RATE = 8000;
 
 const HELP = `usage: phone-agent call [--url WS_URL] [--say TEXT]... [--wav FILE]... [--out FILE.wav] [--json]
@@ -29,7 +29,7 @@ ADMIN_TOKEN (environment or .env) is sent to read the transcript from GET /api/c
 to get a softphone ticket when the server checks Twilio signatures and refuses an unsigned stream.
 `;
 
-interface Utterance {
+export interface Utterance {
   /** What the caller says, when known: the --say text. */
   text: string | undefined;
   label: string;
