@@ -13,6 +13,7 @@ import type { CallReport } from '../../src/cli/call.js';
 let dir: string;
 let server: ChildProcess;
 let port: number;
+let serverErrors = '';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,7 +28,7 @@ function freePort(): Promise<number> {
 async function ready(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`phone-agent serve exited with ${server.exitCode}`);
+    if (server.exitCode !== null) throw new Error(`phone-agent serve exited with ${server.exitCode}: ${serverErrors}`);
     const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
@@ -40,7 +41,8 @@ before(async () => {
   port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: join(dir, 'calls.db'), LOG_LEVEL: 'warn' };
   for (const name of ['AGENT_URL', 'DEEPGRAM_API_KEY', 'OPENAI_API_KEY', 'ADMIN_TOKEN', 'TWILIO_AUTH_TOKEN']) delete env[name];
-  server = spawn(process.execPath, ['bin/phone-agent', 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  server = spawn(process.execPath, ['bin/phone-agent', 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  server.stderr!.setEncoding('utf8').on('data', (d: string) => (serverErrors = (serverErrors + d).slice(-4000)));
   await ready(`http://127.0.0.1:${port}/readyz`, 30_000);
 });
 
