@@ -283,7 +283,7 @@ export class CallSession {
     }
     this.#framesIn++;
     this.#bytesIn += frame.length;
-    this.#opts.metrics.framesIn.inc();
+    this.#opts.metrics.framesInPending++;
     const ready = this.#chunker.push(frame, arrivedAt);
     if (ready) this.#forwardInbound(ready.chunk, ready.oldestAt);
   }
@@ -439,7 +439,7 @@ export class CallSession {
     this.#sendTwilio(markMessage(streamSid, this.#ledger.audioSent(chunk.length, started, this.#recording ? chunk : undefined)));
     this.#framesOut++;
     this.#bytesOut += chunk.length;
-    this.#opts.metrics.framesOut.inc();
+    this.#opts.metrics.framesOutPending++;
     this.#outboundLatency.observe((performance.now() - started) / 1000);
   }
 

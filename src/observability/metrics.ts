@@ -7,6 +7,9 @@ export class Metrics {
   readonly registry = new Registry();
   readonly activeCalls: Gauge;
   readonly callsTotal: Counter<'outcome'>;
+  /** Per-frame counts are plain numbers on the audio path, handed to prom-client when scraped. */
+  framesInPending = 0;
+  framesOutPending = 0;
   readonly framesIn: Counter;
   readonly framesOut: Counter;
   readonly framesDropped: Counter<'reason'>;
@@ -26,8 +29,25 @@ export class Metrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
     this.callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
-    this.framesIn = new Counter({ name: 'phone_agent_frames_in_total', help: 'Caller audio frames received from Twilio', registers });
-    this.framesOut = new Counter({ name: 'phone_agent_frames_out_total', help: 'Agent audio frames sent to Twilio', registers });
+    const metrics = this;
+    this.framesIn = new Counter({
+      name: 'phone_agent_frames_in_total',
+      help: 'Caller audio frames received from Twilio',
+      registers,
+      collect() {
+        this.inc(metrics.framesInPending);
+        metrics.framesInPending = 0;
+      },
+    });
+    this.framesOut = new Counter({
+      name: 'phone_agent_frames_out_total',
+      help: 'Agent audio frames sent to Twilio',
+      registers,
+      collect() {
+        this.inc(metrics.framesOutPending);
+        metrics.framesOutPending = 0;
+      },
+    });
     this.framesDropped = new Counter({
       name: 'phone_agent_frames_dropped_total',
       help: 'Audio frames dropped, by reason (barge_in: stale agent audio; backpressure; before_settings_overflow)',

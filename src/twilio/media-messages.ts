@@ -1,6 +1,7 @@
 // Twilio Media Streams WebSocket messages (docs: "Media Streams - WebSocket Messages").
-// Inbound `media` is the hot path (50 per second per call): it is recognised and checked by hand,
-// without a schema library; the rare control messages are validated with zod.
+// Inbound `media` and `mark` are the hot path (50 per second per call each while the agent speaks):
+// they are recognised and checked by hand, without a schema library; the rare control messages are
+// validated with zod.
 import { z } from 'zod';
 
 // Twilio sends sequenceNumber, chunk and timestamp as strings; accept numbers too, keep numbers inside.
@@ -31,13 +32,6 @@ const StartSchema = z.object({
   }),
 });
 
-const MarkSchema = z.object({
-  event: z.literal('mark'),
-  sequenceNumber: numeric.optional(),
-  streamSid: z.string(),
-  mark: z.object({ name: z.string() }),
-});
-
 const DtmfSchema = z.object({
   event: z.literal('dtmf'),
   sequenceNumber: numeric.optional(),
@@ -52,7 +46,7 @@ const StopSchema = z.object({
   stop: z.object({ accountSid: z.string().optional(), callSid: z.string().optional() }).default({}),
 });
 
-const ControlSchema = z.discriminatedUnion('event', [ConnectedSchema, StartSchema, MarkSchema, DtmfSchema, StopSchema]);
+const ControlSchema = z.discriminatedUnion('event', [ConnectedSchema, StartSchema, DtmfSchema, StopSchema]);
 
 export type TwilioStart = z.infer<typeof StartSchema>;
 export type TwilioControl = z.infer<typeof ControlSchema>;
@@ -68,14 +62,27 @@ export interface TwilioMedia {
   payload: string;
 }
 
-export type TwilioInbound = TwilioControl | TwilioMedia;
+export interface TwilioMark {
+  event: 'mark';
+  streamSid: string;
+  mark: { name: string };
+}
+
+export type TwilioInbound = TwilioControl | TwilioMedia | TwilioMark;
 
 export type TwilioParsed =
   | { kind: 'ok'; message: TwilioInbound }
   | { kind: 'unknown'; event: string }
   | { kind: 'invalid'; reason: string };
 
-const CONTROL_EVENTS = new Set(['connected', 'start', 'mark', 'dtmf', 'stop']);
+const CONTROL_EVENTS = new Set(['connected', 'start', 'dtmf', 'stop']);
+
+function parseMark(raw: Record<string, unknown>): TwilioParsed {
+  const mark = raw.mark as Record<string, unknown> | undefined;
+  if (typeof mark !== 'object' || mark === null || typeof mark.name !== 'string') return { kind: 'invalid', reason: 'mark: "mark.name" must be a string' };
+  if (typeof raw.streamSid !== 'string') return { kind: 'invalid', reason: 'mark: missing "streamSid"' };
+  return { kind: 'ok', message: { event: 'mark', streamSid: raw.streamSid, mark: { name: mark.name } } };
+}
 
 function parseMedia(raw: Record<string, unknown>): TwilioParsed {
   const media = raw.media as Record<string, unknown> | undefined;
@@ -111,6 +118,7 @@ export function parseTwilioMessage(text: string): TwilioParsed {
   const event = (raw as { event?: unknown }).event;
   if (typeof event !== 'string') return { kind: 'invalid', reason: 'missing "event"' };
   if (event === 'media') return parseMedia(raw as Record<string, unknown>);
+  if (event === 'mark') return parseMark(raw as Record<string, unknown>);
   if (!CONTROL_EVENTS.has(event)) return { kind: 'unknown', event };
   const r = ControlSchema.safeParse(raw);
   if (r.success) return { kind: 'ok', message: r.data };
