@@ -435,8 +435,10 @@ export class CallSession {
     }
     if (this.#awaitingReplySince !== undefined) this.#recordTurnLatency(started);
     const streamSid = this.info.streamSid;
-    this.#sendTwilio(mediaMessage(streamSid, chunk.toString('base64')));
-    this.#sendTwilio(markMessage(streamSid, this.#ledger.audioSent(chunk.length, started, this.#recording ? chunk : undefined)));
+    this.#sendTwilioPair(
+      mediaMessage(streamSid, chunk.toString('base64')),
+      markMessage(streamSid, this.#ledger.audioSent(chunk.length, started, this.#recording ? chunk : undefined)),
+    );
     this.#framesOut++;
     this.#bytesOut += chunk.length;
     this.#opts.metrics.framesOutPending++;
@@ -560,6 +562,20 @@ export class CallSession {
       this.#framesDropped += Math.max(1, Math.round(dropped.length / 160));
       this.#opts.metrics.framesDropped.labels('agent_gap_overflow').inc(Math.max(1, Math.round(dropped.length / 160)));
     }
+  }
+
+  /**
+   * A media message and its mark in one socket write: two syscalls per agent frame were the largest
+   * single cost of the bridge under load. ws keeps its socket private (`_socket`), but corking it is
+   * safe: ws's own framing corks and uncorks the same way.
+   */
+  #sendTwilioPair(first: string, second: string): void {
+    if (this.#twilio.readyState !== 1) return;
+    const socket = (this.#twilio as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    this.#twilio.send(first);
+    this.#twilio.send(second);
+    socket?.uncork();
   }
 
   #sendTwilio(text: string): void {
