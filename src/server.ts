@@ -19,7 +19,7 @@ import { CallRecording } from './recording/call-recording.js';
 import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
 import { StreamSecurity } from './twilio/stream-security.js';
-import { DEFAULT_RATE_LIMIT, TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
+import { TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
 import { transferOnStaffDigit } from './twilio/staff-digit.js';
 import { requireAdmin } from './api/auth.js';
 
@@ -66,7 +66,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const sessions = new Set<CallSession>();
   const recordingsDir = env.RECORDINGS_DIR;
   const security = new StreamSecurity({ authToken: env.TWILIO_AUTH_TOKEN, publicUrl: env.PUBLIC_URL, ticketTtlMs: options.timing?.softphoneTicketMs });
-  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const rateLimit = options.rateLimit ?? { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND };
   const controls = new Map<CallSession, CallControl>();
   const callControl = options.callControl;
   const stopStaffDigit = callControl

@@ -59,6 +59,9 @@ export const EnvSchema = z.object({
     .string()
     .default('loopback')
     .transform((v): boolean | string => (v === 'true' ? true : v === 'false' ? false : v)),
+  /** Per client address, on /incoming-call and on /media-stream upgrades: requests at once, then per second. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(10),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

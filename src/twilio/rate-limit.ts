@@ -11,8 +11,6 @@ export interface RateLimit {
   maxClients?: number;
 }
 
-// Twilio's webhooks and streams come from a few addresses for all calls, so the defaults are generous.
-export const DEFAULT_RATE_LIMIT: RateLimit = { burst: 60, perSecond: 10 };
 
 interface Bucket {
   tokens: number;
