@@ -28,7 +28,7 @@ export function handleMediaStream(socket: WebSocket, opts: MediaStreamHandlerOpt
 
   function closeWith(code: number, reason: string): void {
     clearTimeout(startTimer);
-    opts.logger.warn({ reason, callSid: session?.info.callSid }, 'closing media stream');
+    (session?.log ?? opts.logger).warn({ reason }, 'closing media stream');
     if (session) session.end('rejected', reason);
     else socket.close(code, reason);
   }
@@ -87,6 +87,6 @@ export function handleMediaStream(socket: WebSocket, opts: MediaStreamHandlerOpt
     session?.onTwilioClosed(code);
   });
   socket.on('error', (err: Error) => {
-    opts.logger.warn({ err: err.message, callSid: session?.info.callSid }, 'media stream socket error');
+    (session?.log ?? opts.logger).warn({ err: err.message }, 'media stream socket error');
   });
 }
