@@ -15,6 +15,7 @@ let pinned = selected !== undefined;
 const list = byId<HTMLUListElement>('call-list');
 const detail = byId<HTMLElement>('call-detail');
 const feedStatus = byId<HTMLElement>('feed-status');
+const announcer = byId<HTMLElement>('announcer');
 
 async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
@@ -25,8 +26,17 @@ async function getJson<T>(path: string): Promise<T> {
 }
 
 function render(): void {
+  // Live updates redraw the list: a keyboard user keeps their place on the call they were on.
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.callSid : undefined;
   renderCallList(list, calls.list(), selected, (callSid) => void select(callSid, true));
   renderCallDetail(detail, selected ? calls.get(selected) : undefined);
+  if (focused) list.querySelector<HTMLElement>(`[data-call-sid="${CSS.escape(focused)}"]`)?.focus();
+}
+
+/** Screen readers hear each new turn of the call on screen, without the whole transcript again. */
+function announce(event: CallEvent): void {
+  if (event.type !== 'turn' || event.callSid !== selected) return;
+  announcer.textContent = `${event.turn.role === 'user' ? 'Caller' : 'Agent'}: ${event.turn.text}`;
 }
 
 async function select(callSid: string, byUser: boolean): Promise<void> {
@@ -65,7 +75,10 @@ function follow(): void {
     const event = JSON.parse(message.data) as CallEvent;
     const view = calls.apply(event);
     if (event.type === 'call_started' && (!pinned || selected === undefined)) selected = event.call.callSid;
-    if (view) render();
+    if (view) {
+      render();
+      announce(event);
+    }
   };
 }
 
@@ -116,6 +129,13 @@ function setUpSoftphone(): void {
     phone.start().catch((err: unknown) => console.warn('softphone:', err));
   });
   hangUpButton.addEventListener('click', () => void phone?.hangUp());
+  // Browsers grant the microphone only to secure pages: https, or this machine.
+  if (!window.isSecureContext || !navigator.mediaDevices) {
+    status.textContent = 'The softphone needs the microphone, which browsers allow only over https or on localhost.';
+    return;
+  }
+  callButton.disabled = false;
+  status.textContent = describe.idle;
 }
 
 function showLoadError(err: unknown): void {

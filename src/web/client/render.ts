@@ -76,7 +76,7 @@ function metadata(view: CallView): HTMLElement {
 
 function conversation(view: CallView): HTMLElement {
   const items = timeline(view);
-  const list = h('ol', { class: 'transcript', 'aria-labelledby': 'transcript-heading', 'aria-live': view.endedAt === null ? 'polite' : 'off' });
+  const list = h('ol', { class: 'transcript', 'aria-labelledby': 'transcript-heading' });
   if (items.length === 0) list.append(h('li', { class: 'empty' }, view.complete ? 'Nothing said yet.' : 'Loading…'));
   for (const item of items) list.append(timelineEntry(item));
   return list;
