@@ -1,7 +1,9 @@
 // Voice Agent V1 wire messages (Deepgram AsyncAPI, channel /v1/agent/converse). JSON text frames carry
 // control messages; binary frames carry audio in the negotiated format and never pass through here.
 import { z } from 'zod';
-import { HistoryItemSchema, SettingsSchema, SpeakSchema, ThinkSchema, explainIssues } from './settings.js';
+import { parseJsonObject } from '../protocol/json-object.js';
+import { HistoryItemSchema, SettingsSchema, SpeakSchema, ThinkSchema } from './settings.js';
+import { explainIssues } from '../protocol/explain-issues.js';
 
 // ---- server -> client -------------------------------------------------------------------------
 
@@ -81,14 +83,10 @@ export type Parsed<T> =
   | { kind: 'invalid'; reason: string };
 
 function parseWith<T>(schema: z.ZodType<T>, known: Set<string>, text: string): Parsed<T> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { kind: 'invalid', reason: 'not JSON' };
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'invalid', reason: 'not a JSON object' };
-  const type = (raw as { type?: unknown }).type;
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return { kind: 'invalid', reason: parsed.reason };
+  const raw = parsed.value;
+  const type = raw.type;
   if (typeof type !== 'string') return { kind: 'invalid', reason: 'missing "type"' };
   if (!known.has(type)) return { kind: 'unknown', type };
   const r = schema.safeParse(raw);

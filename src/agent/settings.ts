@@ -3,6 +3,7 @@
 // than silently dropped. One schema serves both ends: the bridge validates config/agent.json with it at startup, and the
 // embedded engine validates what clients send (answering INVALID_SETTINGS with the same explanation).
 import { z } from 'zod';
+import { explainIssues } from '../protocol/explain-issues.js';
 
 export const INPUT_ENCODINGS = ['linear16', 'linear32', 'flac', 'alaw', 'mulaw', 'amr-nb', 'amr-wb', 'opus', 'ogg-opus', 'speex', 'g729'] as const;
 export const OUTPUT_ENCODINGS = ['linear16', 'mulaw', 'alaw', 'mp3', 'opus', 'flac', 'aac'] as const;
@@ -95,34 +96,6 @@ export type ThinkSettings = z.infer<typeof ThinkSchema>;
 export type SpeakSettings = z.infer<typeof SpeakSchema>;
 export type AgentFunction = z.infer<typeof FunctionSchema>;
 export type HistoryItem = z.infer<typeof HistoryItemSchema>;
-
-/** Explains a zod failure one problem per line, each naming the field path: `agent.think.provider.type: Required`. */
-export function explainIssues(error: z.ZodError, root = ''): string {
-  return flattenIssues(error.issues, [])
-    .map(({ path, message }) => `${[root, ...path].filter(Boolean).join('.') || '(root)'}: ${message}`)
-    .join('\n');
-}
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * A union such as `think` (one provider or a list of them) fails as "Invalid input"; the useful
- * explanation is inside the alternative that got furthest, so report that one's issues instead.
- */
-function flattenIssues(issues: readonly Issue[], prefix: string[]): Array<{ path: string[]; message: string }> {
-  return issues.flatMap((issue) => {
-    const path = [...prefix, ...issue.path.map(String)];
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
-      if (best.length > 0) return flattenIssues(best, path);
-    }
-    return [{ path, message: issue.message }];
-  });
-}
-
-function depth(issues: readonly Issue[]): number {
-  return Math.max(0, ...issues.map((i) => i.path.length));
-}
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; error: string };
 

@@ -3,6 +3,8 @@
 // they are recognised and checked by hand, without a schema library; the rare control messages are
 // validated with zod.
 import { z } from 'zod';
+import { parseJsonObject } from '../protocol/json-object.js';
+import { explainIssues } from '../protocol/explain-issues.js';
 
 // Twilio sends sequenceNumber, chunk and timestamp as strings; accept numbers too, keep numbers inside.
 const numeric = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -108,21 +110,17 @@ function parseMedia(raw: Record<string, unknown>): TwilioParsed {
 }
 
 export function parseTwilioMessage(text: string): TwilioParsed {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { kind: 'invalid', reason: 'not JSON' };
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'invalid', reason: 'not a JSON object' };
-  const event = (raw as { event?: unknown }).event;
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return { kind: 'invalid', reason: parsed.reason };
+  const raw = parsed.value;
+  const event = raw.event;
   if (typeof event !== 'string') return { kind: 'invalid', reason: 'missing "event"' };
-  if (event === 'media') return parseMedia(raw as Record<string, unknown>);
-  if (event === 'mark') return parseMark(raw as Record<string, unknown>);
+  if (event === 'media') return parseMedia(raw);
+  if (event === 'mark') return parseMark(raw);
   if (!CONTROL_EVENTS.has(event)) return { kind: 'unknown', event };
   const r = ControlSchema.safeParse(raw);
   if (r.success) return { kind: 'ok', message: r.data };
-  return { kind: 'invalid', reason: `${event}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+  return { kind: 'invalid', reason: `${event}: ${explainIssues(r.error).replaceAll('\n', '; ')}` };
 }
 
 // ---- what the server sends (serialised by hand: media goes out 50 times a second) -------------
