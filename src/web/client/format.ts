@@ -2,6 +2,7 @@
 
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 export function formatTime(epochMs: number): string {
   return timeOfDay.format(epochMs);
@@ -9,6 +10,11 @@ export function formatTime(epochMs: number): string {
 
 export function formatDateTime(epochMs: number): string {
   return dateAndTime.format(epochMs);
+}
+
+/** Short, for lists: the time for today's calls, the day and time for older ones. */
+export function formatWhen(epochMs: number): string {
+  return new Date(epochMs).toDateString() === new Date().toDateString() ? timeOfDay.format(epochMs) : dayAndTime.format(epochMs);
 }
 
 /** 850 ms, 12.4 s, 3 min 05 s */

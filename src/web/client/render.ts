@@ -2,7 +2,7 @@
 // the conversation as it happens).
 import { type CallView, timeline, type TimelineItem } from './calls.js';
 import { h } from './dom.js';
-import { formatDateTime, formatDuration, formatOutcome, formatParty, formatTime } from './format.js';
+import { formatDateTime, formatDuration, formatOutcome, formatParty, formatTime, formatWhen } from './format.js';
 import { latencyChart, latencyValues } from './latency-chart.js';
 
 function status(view: CallView): HTMLElement {
@@ -23,8 +23,8 @@ export function renderCallList(list: HTMLElement, calls: CallView[], selected: s
         'button',
         { type: 'button', class: 'call-item', 'aria-current': callSid === selected ? 'true' : undefined, 'data-call-sid': callSid },
         h('span', { class: 'parties' }, `${formatParty(from)} → ${formatParty(to)}`),
+        h('span', { class: 'when' }, h('time', { datetime: new Date(startedAt).toISOString() }, formatWhen(startedAt)), ` · ${duration}`),
         status(view),
-        h('span', { class: 'when' }, h('time', { datetime: new Date(startedAt).toISOString() }, formatDateTime(startedAt)), ` · ${duration}`),
       );
       button.addEventListener('click', () => onSelect(callSid));
       return h('li', {}, button);
