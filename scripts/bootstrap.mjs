@@ -58,7 +58,10 @@ function ensureNodeModules() {
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale) return;
   log('installing npm dependencies');
-  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  // onnxruntime-node's postinstall fetches a CUDA provider from the internet; its CPU build ships in the
+  // package. .npmrc says skip too, but npm is phasing out unknown .npmrc keys: the variable always works.
+  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { env });
 }
 
 function ensureBuild() {

@@ -67,10 +67,11 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const recordingsDir = env.RECORDINGS_DIR;
   const security = new StreamSecurity({ authToken: env.TWILIO_AUTH_TOKEN, publicUrl: env.PUBLIC_URL, ticketTtlMs: options.timing?.softphoneTicketMs });
   const rateLimit = options.rateLimit ?? { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND };
-  const controls = new Map<CallSession, CallControl>();
+  /** Each live call's control by CallSid, for the keypad rule ("press 0 for staff"). */
+  const controls = new Map<string, CallControl>();
   const callControl = options.callControl;
   const stopStaffDigit = callControl
-    ? transferOnStaffDigit(events, (callSid) => [...controls].find(([s]) => s.info.callSid === callSid)?.[1], logger)
+    ? transferOnStaffDigit(events, (callSid) => controls.get(callSid), logger)
     : undefined;
   let draining = false;
   let baseUrl: string | undefined;
@@ -147,14 +148,14 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
           recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
           control: callControl && ((s) => {
             const control = callControl(s);
-            controls.set(s, control);
+            controls.set(s.info.callSid, control);
             return control;
           }),
         });
         sessions.add(session);
         void session.done.then(() => {
           sessions.delete(session);
-          controls.delete(session);
+          controls.delete(session.info.callSid);
         });
         return session;
       },

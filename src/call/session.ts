@@ -4,13 +4,14 @@
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { HistoryItem, Settings } from '../agent/settings.js';
-import { AgentClient, type AgentEndpoint } from '../agent/client.js';
+import type { Settings } from '../agent/settings.js';
+import type { AgentEndpoint } from '../agent/client.js';
 import type { ServerMessage, ServerMessageOf } from '../agent/messages.js';
 import { clearMessage, markMessage, mediaMessage, type TwilioMedia, type TwilioStart } from '../twilio/media-messages.js';
 import type { CallControl, FunctionRegistry } from '../tools/registry.js';
 import { dtmfText } from '../engine/think/dtmf.js';
 import type { CallRecording } from '../recording/call-recording.js';
+import { AgentLink } from './agent-link.js';
 import { InboundChunker } from './inbound-chunker.js';
 import { PlaybackLedger } from './playback-ledger.js';
 import type { CallDirection, CallEventSink, CallInfo, CallOutcome, TranscriptTurn, TurnLatency } from './events.js';
@@ -40,14 +41,6 @@ export interface CallSessionOptions {
   recording?: (call: CallInfo) => CallRecording | undefined;
 }
 
-export const DEFAULT_RECONNECT_DELAYS_MS = [0, 250, 750] as const;
-/** Deepgram's cap is 2 hours; rotate with a margin so a long reply never runs into it. */
-export const DEFAULT_AGENT_SESSION_MAX_MS = (2 * 60 - 5) * 60 * 1000;
-/** How much conversation a reconnected agent is given back (V1 agent.context.messages). */
-const MAX_HISTORY_ITEMS = 100;
-/** Caller audio kept while the agent reconnects: 10 s of mu-law; beyond it the oldest is dropped. */
-const MAX_GAP_AUDIO_BYTES = 80_000;
-
 type ReplyPhase = 'idle' | 'speaking';
 
 interface AssistantTurn {
@@ -62,7 +55,7 @@ export class CallSession {
   readonly log: Logger;
   readonly #twilio: WebSocket;
   readonly #opts: CallSessionOptions;
-  #agent: AgentClient;
+  readonly #agent: AgentLink;
   readonly #chunker: InboundChunker;
   readonly #ledger = new PlaybackLedger();
   readonly #abort = new AbortController();
@@ -70,17 +63,6 @@ export class CallSession {
   readonly #inboundLatency;
   readonly #outboundLatency;
   #ended = false;
-  #agentWasReady = false;
-  // Agent connection continuity: the conversation so far, and the state of a reconnection.
-  readonly #history: HistoryItem[] = [];
-  #reconnect: { since: number; attempt: number; reason: string } | undefined;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #rotateTimer: NodeJS.Timeout | undefined;
-  #rotateDue = false;
-  #givingUp = false;
-  /** Caller audio that arrived while no agent connection could take it, for the next one (bounded). */
-  #gapAudio: Buffer[] = [];
-  #gapAudioBytes = 0;
   #apologyPlayed: (() => void) | undefined;
   // Recording: the caller's timeline is Twilio's media timestamps; agent audio is placed when played.
   readonly #recording: CallRecording | undefined;
@@ -141,7 +123,29 @@ export class CallSession {
     opts.events.emit({ type: 'call_started', call: this.info });
     this.log.info({ from: this.info.from, to: this.info.to, direction: this.info.direction }, 'call started');
 
-    this.#agent = this.#connectAgent(opts.settings);
+    this.#agent = new AgentLink(
+      {
+        endpoint: opts.agent,
+        settings: opts.settings,
+        log: this.log,
+        keepAliveMs: opts.keepAliveMs,
+        reconnectDelaysMs: opts.reconnectDelaysMs,
+        sessionMaxMs: opts.agentSessionMaxMs,
+      },
+      {
+        onMessage: (m) => this.#onAgentMessage(m),
+        onAudio: (chunk) => this.#onAgentAudio(chunk),
+        onMalformed: (reason, unknownType) => this.#malformed('agent', unknownType ? `unknown:${unknownType}` : reason, reason),
+        onAudioDropped: (bytes, reason) => this.#countDropped(bytes, reason),
+        onLost: (reason, attempt) => this.#onAgentLost(reason, attempt),
+        onReconnected: (gapMs, attempt, reason) => {
+          this.#emitEvent('agent_reconnect', `agent reconnected after ${gapMs} ms (attempt ${attempt}): ${reason}`);
+          this.log.info({ gapMs, attempt, reason }, 'agent reconnected');
+        },
+        onGaveUp: (reason, connections) => void this.#giveUp(reason, connections),
+        isQuiet: () => this.#reply === 'idle' && this.#userSpeechStartedAt === undefined && this.#ledger.pendingMarks === 0,
+      },
+    );
   }
 
   get ended(): boolean {
@@ -159,94 +163,23 @@ export class CallSession {
 
   // ---- the agent connection ------------------------------------------------------------------
 
-  /** Opens an agent connection whose events count only while it is the session's current one. */
-  #connectAgent(settings: Settings): AgentClient {
-    const client: AgentClient = new AgentClient(
-      { ...this.#opts.agent, settings, keepAliveMs: this.#opts.keepAliveMs, setupTimeoutMs: this.#agentWasReady ? 3000 : undefined },
-      {
-        onReady: () => client === this.#agent && this.#onAgentReady(client),
-        onMessage: (m) => client === this.#agent && this.#onAgentMessage(m),
-        onAudio: (chunk) => client === this.#agent && this.#onAgentAudio(chunk),
-        onMalformed: (reason, unknownType) => this.#malformed('agent', unknownType ? `unknown:${unknownType}` : reason, reason),
-        onAudioDropped: (bytes, reason) => {
-          const frames = Math.max(1, Math.round(bytes / 160));
-          this.#framesDropped += frames;
-          this.#opts.metrics.framesDropped.labels(reason).inc(frames);
-        },
-        onClose: (reason) => client === this.#agent && this.#onAgentLost(reason),
-      },
-    );
-    return client;
-  }
-
-  #onAgentReady(client: AgentClient): void {
-    this.#agentWasReady = true;
-    this.log.debug({ requestId: client.requestId }, 'agent ready');
-    if (this.#reconnect) {
-      const gapMs = Math.round(performance.now() - this.#reconnect.since);
-      this.#emitEvent('agent_reconnect', `agent reconnected after ${gapMs} ms (attempt ${this.#reconnect.attempt}): ${this.#reconnect.reason}`);
-      this.log.info({ gapMs, attempt: this.#reconnect.attempt, reason: this.#reconnect.reason }, 'agent reconnected');
-      this.#reconnect = undefined;
-    }
-    clearTimeout(this.#rotateTimer);
-    this.#rotateDue = false;
-    this.#rotateTimer = setTimeout(() => {
-      this.#rotateDue = true;
-      this.#maybeRotate();
-    }, this.#opts.agentSessionMaxMs ?? DEFAULT_AGENT_SESSION_MAX_MS);
-  }
-
-  /** The agent connection closed or failed: reconnect with the conversation so far, a bounded number of times. */
-  #onAgentLost(reason: string): void {
-    if (this.#ended || this.#givingUp) return;
+  /** The agent connection was lost and is being replaced: whatever it was saying is over. */
+  #onAgentLost(reason: string, attempt: number): void {
+    if (this.#ended) return;
     this.#opts.metrics.agentErrors.labels('connection_lost').inc();
-    // Whatever the lost agent was saying is over; what Twilio already buffered still plays.
+    this.log.warn({ reason, attempt }, 'agent connection lost; reconnecting');
+    // What Twilio already buffered still plays; nothing more of that reply will come.
     this.#reply = 'idle';
     this.#droppingStaleAudio = false;
     if (this.#assistant) this.#finishAssistantTurn(false);
-    const delays = this.#opts.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS;
-    const attempt = (this.#reconnect?.attempt ?? 0) + 1;
-    this.#reconnect = { since: this.#reconnect?.since ?? performance.now(), attempt, reason };
-    if (attempt > delays.length) return void this.#giveUp(reason);
-    this.log.warn({ reason, attempt }, 'agent connection lost; reconnecting');
-    this.#reconnectTimer = setTimeout(() => {
-      if (this.#ended) return;
-      this.#agent = this.#connectAgent(this.#resumeSettings());
-      for (const chunk of this.#gapAudio) this.#agent.sendAudio(chunk);
-      this.#gapAudio = [];
-      this.#gapAudioBytes = 0;
-    }, delays[attempt - 1]);
-  }
-
-  /** The same Settings, minus the greeting, plus the conversation so far. */
-  #resumeSettings(): Settings {
-    if (!this.#agentWasReady) return this.#opts.settings;
-    const { greeting: _greeting, ...agent } = this.#opts.settings.agent;
-    return { ...this.#opts.settings, agent: { ...agent, context: { messages: [...this.#history] } } };
-  }
-
-  #remember(item: HistoryItem): void {
-    this.#history.push(item);
-    if (this.#history.length > MAX_HISTORY_ITEMS) this.#history.shift();
-  }
-
-  /** Replaces an agent connection that nears its age limit, at a moment when nobody is speaking. */
-  #maybeRotate(): void {
-    if (!this.#rotateDue || this.#ended || this.#reconnect) return;
-    if (this.#reply !== 'idle' || this.#userSpeechStartedAt !== undefined || this.#ledger.pendingMarks > 0) return;
-    this.#rotateDue = false;
-    const old = this.#agent;
-    this.#reconnect = { since: performance.now(), attempt: 1, reason: 'agent session age limit' };
-    this.#agent = this.#connectAgent(this.#resumeSettings());
-    old.close('replaced before the session age limit');
   }
 
   /** No agent any more: apologise, then hand the caller to staff if possible, else hang up. */
-  async #giveUp(reason: string): Promise<void> {
-    this.#givingUp = true;
-    this.#emitEvent('error', `agent unreachable after ${this.#reconnect?.attempt ?? 1} attempts: ${reason}`);
+  async #giveUp(reason: string, connections: number): Promise<void> {
+    if (this.#ended) return;
+    this.#emitEvent('error', `agent unreachable after ${connections} attempts: ${reason}`);
     this.log.error({ reason }, 'giving up on the agent');
-    const outcome = this.#agentWasReady ? 'agent_error' : 'agent_unavailable';
+    const outcome = this.#agent.everReady ? 'agent_error' : 'agent_unavailable';
     const apology = await this.#opts.apologyAudio?.().catch(() => undefined);
     if (this.#ended) return;
     if (apology && apology.length > 0) {
@@ -299,7 +232,7 @@ export class CallSession {
       this.#apologyPlayed?.();
     }
     this.#maybeHangUp();
-    this.#maybeRotate();
+    this.#agent.maybeRotate();
   }
 
   onDtmf(digit: string): void {
@@ -355,15 +288,12 @@ export class CallSession {
         this.#emitEvent('warning', `${m.code}: ${m.description}`);
         this.log.warn({ code: m.code, description: m.description }, 'agent warning');
         return;
-      case 'Error': {
+      case 'Error':
         // V1 errors are fatal to the agent session: start over with a new one that knows the conversation.
         this.#opts.metrics.agentErrors.labels(m.code).inc();
         this.#emitEvent('error', `${m.code}: ${m.description}`);
-        const lost = this.#agent;
-        this.#onAgentLost(`agent error ${m.code}: ${m.description}`);
-        lost.close('agent error');
+        this.#agent.replace(`agent error ${m.code}: ${m.description}`);
         return;
-      }
       case 'InjectionRefused':
         this.log.info({ message: m.message }, 'agent refused an injected message');
         return;
@@ -402,14 +332,14 @@ export class CallSession {
     this.#turns++;
     this.#awaitingReplySince = performance.now();
     this.#agentLatency = {};
-    this.#remember({ type: 'History', role: 'user', content: text });
+    this.#agent.remember({ type: 'History', role: 'user', content: text });
     const turn: TranscriptTurn = { role: 'user', text, startedAt: this.#userSpeechStartedAt ?? now, endedAt: now, interrupted: false };
     this.#userSpeechStartedAt = undefined;
     this.#opts.events.emit({ type: 'turn', callSid: this.info.callSid, turn });
   }
 
   #onAssistantText(text: string): void {
-    this.#remember({ type: 'History', role: 'assistant', content: text });
+    this.#agent.remember({ type: 'History', role: 'assistant', content: text });
     if (this.#assistant) this.#assistant.text = `${this.#assistant.text} ${text}`.trim();
     else this.#assistant = { text, startedAt: Date.now() };
   }
@@ -417,17 +347,9 @@ export class CallSession {
   #onAgentAudio(chunk: Buffer): void {
     if (this.#ended) return;
     const started = performance.now();
-    if (this.#droppingStaleAudio) {
-      const frames = Math.max(1, Math.round(chunk.length / 160));
-      this.#framesDropped += frames;
-      this.#opts.metrics.framesDropped.labels('barge_in').inc(frames);
-      return;
-    }
+    if (this.#droppingStaleAudio) return this.#countDropped(chunk.length, 'barge_in');
     if (this.#twilio.bufferedAmount > (this.#opts.maxTwilioBufferedBytes ?? DEFAULT_MAX_TWILIO_BUFFERED)) {
-      const frames = Math.max(1, Math.round(chunk.length / 160));
-      this.#framesDropped += frames;
-      this.#opts.metrics.framesDropped.labels('backpressure').inc(frames);
-      return;
+      return this.#countDropped(chunk.length, 'backpressure');
     }
     if (this.#reply === 'idle') {
       this.#reply = 'speaking';
@@ -449,7 +371,7 @@ export class CallSession {
     if (this.#reply !== 'speaking') return;
     this.#reply = 'idle';
     this.#sendTwilio(markMessage(this.info.streamSid, this.#ledger.replyComplete()));
-    this.#maybeRotate();
+    this.#agent.maybeRotate();
   }
 
   #recordTurnLatency(now: number): void {
@@ -481,7 +403,7 @@ export class CallSession {
             call: { id: fn.id, name: fn.name, arguments: fn.arguments, result: result.content, ok: result.ok, startedAt, durationMs: result.durationMs },
           });
           this.log.info({ fn: fn.name, ok: result.ok, ms: Math.round(result.durationMs) }, 'function call');
-          this.#remember({ type: 'History', function_calls: [{ id: fn.id, name: fn.name, client_side: true, arguments: fn.arguments, response: result.content }] });
+          this.#agent.remember({ type: 'History', function_calls: [{ id: fn.id, name: fn.name, client_side: true, arguments: fn.arguments, response: result.content }] });
           if (!this.#ended) this.#agent.send({ type: 'FunctionCallResponse', id: fn.id, name: fn.name, content: result.content });
         });
     }
@@ -550,18 +472,14 @@ export class CallSession {
   // ---- plumbing -------------------------------------------------------------------------------
 
   #forwardInbound(chunk: Buffer, oldestAt: number): void {
-    if (this.#agent.sendAudio(chunk)) {
-      this.#inboundLatency.observe((performance.now() - oldestAt) / 1000);
-      return;
-    }
-    this.#gapAudio.push(chunk);
-    this.#gapAudioBytes += chunk.length;
-    while (this.#gapAudioBytes > MAX_GAP_AUDIO_BYTES) {
-      const dropped = this.#gapAudio.shift()!;
-      this.#gapAudioBytes -= dropped.length;
-      this.#framesDropped += Math.max(1, Math.round(dropped.length / 160));
-      this.#opts.metrics.framesDropped.labels('agent_gap_overflow').inc(Math.max(1, Math.round(dropped.length / 160)));
-    }
+    if (this.#agent.sendAudio(chunk)) this.#inboundLatency.observe((performance.now() - oldestAt) / 1000);
+  }
+
+  /** Drop policy, everywhere: count the frames, never queue them (stale, or for a socket that does not drain). */
+  #countDropped(bytes: number, reason: string): void {
+    const frames = Math.max(1, Math.round(bytes / 160));
+    this.#framesDropped += frames;
+    this.#opts.metrics.framesDropped.labels(reason).inc(frames);
   }
 
   /**
@@ -600,8 +518,6 @@ export class CallSession {
     const tail = this.#chunker.flush();
     if (tail && outcome === 'completed') this.#agent.sendAudio(tail.chunk);
     clearTimeout(this.#hangupTimer);
-    clearTimeout(this.#reconnectTimer);
-    clearTimeout(this.#rotateTimer);
     this.#apologyPlayed?.();
     this.#abort.abort(new Error(`call ended: ${reason}`));
     this.#agent.close(reason);
