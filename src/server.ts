@@ -25,6 +25,7 @@ import { requireAdmin } from './api/auth.js';
 
 export const DEEPGRAM_AGENT_URL = 'wss://agent.deepgram.com/v1/agent/converse';
 export const ENGINE_PATH = '/v1/agent/converse';
+export const STREAM_STATUS_PATH = '/twilio/stream-status';
 
 export interface ServerOptions {
   env: Env;
@@ -104,8 +105,10 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       reply.code(503).header('Retry-After', '30');
       return { error: 'draining: not accepting new calls' };
     }
+    const base = publicBaseUrl(request, env.PUBLIC_URL);
     const twiml = streamTwiml({
-      streamUrl: streamUrlFor(publicBaseUrl(request, env.PUBLIC_URL)),
+      streamUrl: streamUrlFor(base),
+      statusCallback: `${base}${STREAM_STATUS_PATH}`,
       parameters: {
         CallSid: body.CallSid ?? '',
         From: body.From ?? '',
@@ -160,6 +163,19 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
         return session;
       },
     });
+  });
+
+  // Twilio reports the stream's start, stop and failures here: the only place a failed handshake
+  // (a wrong URL, a refused signature, TLS trouble) is ever described. Each report joins the call's record.
+  app.post(STREAM_STATUS_PATH, { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const callSid = body.CallSid;
+    if (!callSid || !body.StreamEvent) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and StreamEvent are required' });
+    const failed = body.StreamEvent === 'stream-error';
+    const detail = `${body.StreamEvent}${body.StreamSid ? ` ${body.StreamSid}` : ''}${body.StreamError ? `: ${body.StreamError}` : ''}`;
+    events.emit({ type: 'event', callSid, at: Date.now(), kind: failed ? 'error' : 'info', detail: `twilio stream status: ${detail}` });
+    if (failed) logger.warn({ callSid, streamSid: body.StreamSid, error: body.StreamError }, 'twilio reports a stream error');
+    return reply.code(204).send();
   });
 
   // The browser softphone's way in while signature checks are on: see the contract in twilio/stream-security.ts.
