@@ -11,6 +11,7 @@ import { openStore, CallRecorder, type Store } from './store/index.js';
 import { apologyAudio } from './call/apology.js';
 import { apiRoutes } from './api/routes.js';
 import { enginePlugin } from './engine/server.js';
+import { createOfflineEngine } from './engine/offline-engine.js';
 import { engineGuard } from './api/auth.js';
 import { dashboardPlugin } from './web/dashboard.js';
 import { clinicTools, loadClinicConfig } from './tools/clinic/index.js';
@@ -54,7 +55,9 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
         await app.register(async (engine) => {
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
           // The built-in dialog reads "tomorrow" and "tuesday" on the clinic's calendar, like the clinic's functions.
-          await engine.register(enginePlugin, { logger, env: process.env, think: { dialog: { timeZone: env.CLINIC_TIMEZONE ?? clinic.timezone } } });
+          const offline = createOfflineEngine({ logger, env: process.env, think: { dialog: { timeZone: env.CLINIC_TIMEZONE ?? clinic.timezone } } });
+          metrics.engineSessions = () => offline.activeSessions;
+          await engine.register(enginePlugin, { engine: offline });
         });
         await app.register(dashboardPlugin, { events, adminToken: env.ADMIN_TOKEN, logger });
       },

@@ -267,14 +267,19 @@ export class CallSession {
       case 'AgentThinking':
         this.#droppingStaleAudio = false;
         return;
-      case 'AgentStartedSpeaking':
+      case 'AgentStartedSpeaking': {
         this.#droppingStaleAudio = false;
         this.#agentLatency = {
           agentTotalMs: secondsToMs(m.total_latency),
           agentTtsMs: secondsToMs(m.tts_latency),
           agentTttMs: secondsToMs(m.ttt_latency),
         };
+        const reported = this.#opts.metrics.agentReportedLatency;
+        if (m.total_latency !== undefined) reported.labels('total').observe(m.total_latency);
+        if (m.ttt_latency !== undefined) reported.labels('ttt').observe(m.ttt_latency);
+        if (m.tts_latency !== undefined) reported.labels('tts').observe(m.tts_latency);
         return;
+      }
       case 'LatencyReport':
         this.#agentLatency.agentTotalMs ??= secondsToMs(m.total_latency);
         this.#agentLatency.agentTtsMs ??= secondsToMs(m.tts_latency);

@@ -18,6 +18,10 @@ export class Metrics {
   readonly malformedMessages: Counter<'source'>;
   readonly functionCalls: Counter<'name' | 'ok'>;
   readonly turnLatency: Histogram;
+  readonly agentReportedLatency: Histogram<'part'>;
+  /** How many V1 sessions the embedded engine serves right now, when it runs in this process. */
+  engineSessions: () => number = () => 0;
+  readonly engineSessionsGauge: Gauge;
   readonly frameLatency: Histogram<'direction'>;
   readonly storeWriteLatency: Histogram;
   readonly storeEventsDropped: Counter<'reason'>;
@@ -68,6 +72,21 @@ export class Metrics {
       help: "Caller's end of turn to the agent's first audio, measured at the bridge",
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
       registers,
+    });
+    this.agentReportedLatency = new Histogram({
+      name: 'phone_agent_agent_reported_latency_seconds',
+      help: "Per-turn latency as the agent reports it (AgentStartedSpeaking): total, and its think (ttt) and speak (tts) parts",
+      labelNames: ['part'],
+      buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+      registers,
+    });
+    this.engineSessionsGauge = new Gauge({
+      name: 'phone_agent_engine_sessions',
+      help: 'Voice Agent V1 sessions served by the embedded engine in this process',
+      registers,
+      collect() {
+        this.set(metrics.engineSessions());
+      },
     });
     this.frameLatency = new Histogram({
       name: 'phone_agent_frame_latency_seconds',

@@ -77,6 +77,8 @@ test('barge-in against the embedded engine: the caller talks over the greeting a
   app.server.events.subscribe((e) => {
     if (e.type === 'turn' && e.turn.role === 'user' && !userTurnAt) userTurnAt = performance.now();
   });
+  const scrape = (await app.server.app.inject('/metrics')).body;
+  assert.match(scrape, /^phone_agent_engine_sessions 1$/m, 'the embedded engine serves this call');
   await say(call, 'excuse me i have a question');
   await until(() => userTurnAt > 0 && mediaAt.some((at) => at > userTurnAt), 'the agent to answer the interruption');
   assert.ok(clearAt > speechStartedAt, 'the bridge cleared Twilio after the caller started speaking');

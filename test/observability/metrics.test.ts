@@ -24,6 +24,7 @@ test('metrics after a call: calls, frames, barge-ins, drops, function calls, lat
     assert.equal(value(during, 'phone_agent_active_calls'), 1);
 
     agent.send({ type: 'ConversationText', role: 'user', content: 'hi' });
+    agent.send({ type: 'AgentStartedSpeaking', total_latency: 0.35, tts_latency: 0.02, ttt_latency: 0.33 });
     for (let i = 0; i < 4; i++) agent.sendAudio(randomBytes(320, 50 + i));
     agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'p', name: 'ping', arguments: '{}', client_side: true }] });
     await agent.waitFor((m) => m.type === 'FunctionCallResponse');
@@ -44,6 +45,10 @@ test('metrics after a call: calls, frames, barge-ins, drops, function calls, lat
     assert.equal(value(text, 'phone_agent_frames_dropped_total', 'reason="barge_in"'), 3);
     assert.equal(value(text, 'phone_agent_function_calls_total', 'name="ping",ok="true"'), 1);
     assert.equal(value(text, 'phone_agent_turn_latency_seconds_count'), 1);
+    assert.equal(value(text, 'phone_agent_agent_reported_latency_seconds_sum', 'part="total"'), 0.35);
+    assert.equal(value(text, 'phone_agent_agent_reported_latency_seconds_sum', 'part="ttt"'), 0.33);
+    assert.equal(value(text, 'phone_agent_agent_reported_latency_seconds_count', 'part="tts"'), 1);
+    assert.equal(value(text, 'phone_agent_engine_sessions'), 0, 'no embedded engine in this server');
     assert.equal(value(text, 'phone_agent_frame_latency_seconds_count', 'direction="inbound"'), 30);
     assert.equal(value(text, 'phone_agent_frame_latency_seconds_count', 'direction="outbound"'), 5);
     assert.ok(value(text, 'phone_agent_event_loop_lag_seconds') >= 0);
