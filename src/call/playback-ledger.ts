@@ -1,13 +1,17 @@
 // What the caller has actually heard. Twilio plays agent audio from a buffer and echoes each `mark`
 // when the audio before it has played; after `clear` it echoes every pending mark at once, and those
 // echoes look exactly like played ones. So marks carry a generation: a `clear` moves the pending names
-// to a cleared set, their echoes are ignored, and playback position only advances on real echoes.
+// to a cleared set, their echoes are ignored, and the playback position only advances on real echoes.
+//
+// Positions are kept on one timeline for the whole call (ms of agent audio sent, ms confirmed played).
+// An agent turn may span several replies (say, one before a function call and one after it), so a
+// turn records where it started on that timeline and what was heard of it is measured from there.
 
 const BYTES_PER_MS = 8; // mu-law, 8 kHz, one byte per sample
 
 interface PendingMark {
   name: string;
-  /** Reply audio (ms) sent up to and including the chunk this mark follows. */
+  /** The timeline position (ms sent) at the end of the chunk this mark follows. */
   endMs: number;
   /** Marks the end of a reply (sent after AgentAudioDone). */
   final: boolean;
@@ -16,16 +20,24 @@ interface PendingMark {
 }
 
 export type MarkOutcome =
-  | { kind: 'played'; replyFinished: boolean; audio: Buffer[] }
+  | {
+      kind: 'played';
+      /** This echo ends a reply. */
+      replyFinished: boolean;
+      /** Nothing sent is waiting to be played any more. */
+      allPlayed: boolean;
+      /** The recorded chunks this echo confirms as played, in order. */
+      audio: Buffer[];
+    }
   | { kind: 'cleared' }
   | { kind: 'unknown' };
 
 export interface Interruption {
-  /** Audio of the interrupted reply sent to Twilio. */
+  /** Audio of the interrupted turn sent to Twilio. */
   sentMs: number;
   /** Estimated audio of it the caller heard: confirmed by marks, plus real-time play since the last echo. */
   heardMs: number;
-  /** Whether any of the reply's audio was still waiting to be played. */
+  /** Whether any audio was still waiting to be played. */
   hadUnplayedAudio: boolean;
 }
 
@@ -36,19 +48,21 @@ export class PlaybackLedger {
   readonly #cleared = new Set<string>();
   #sentMs = 0;
   #playedMs = 0;
-  /** When playback was last known to be at #playedMs (a mark echo, or the first chunk of a reply). */
+  /** When playback was last known to be at #playedMs (a mark echo, or the first chunk after silence). */
   #playedAt = 0;
+  #turnStartMs = 0;
 
   get pendingMarks(): number {
     return this.#pending.length;
   }
 
-  get sentMs(): number {
-    return this.#sentMs;
+  /** A new agent turn begins: what is heard of it is counted from here. */
+  startTurn(): void {
+    this.#turnStartMs = this.#sentMs;
   }
 
   /**
-   * Record a chunk of reply audio sent to Twilio; returns the name of the mark to send after it.
+   * Record a chunk of agent audio sent to Twilio; returns the name of the mark to send after it.
    * Pass the chunk itself to get it back once it has been played (for a recording of the call).
    */
   audioSent(bytes: number, now: number, audio?: Buffer): string {
@@ -71,20 +85,29 @@ export class PlaybackLedger {
     const played = this.#pending.splice(0, index + 1);
     this.#playedMs = mark.endMs;
     this.#playedAt = now;
-    if (mark.final) this.#startReply();
-    return { kind: 'played', replyFinished: mark.final, audio: played.flatMap((m) => (m.audio ? [m.audio] : [])) };
+    return {
+      kind: 'played',
+      replyFinished: mark.final,
+      allPlayed: this.#pending.length === 0,
+      audio: played.flatMap((m) => (m.audio ? [m.audio] : [])),
+    };
   }
 
   /** The caller barged in and `clear` was sent: everything pending will never play. */
   interrupt(now: number): Interruption {
-    const hadUnplayedAudio = this.#pending.some((m) => !m.final) && this.#sentMs > this.#playedMs;
+    const unplayed = this.#pending.some((m) => !m.final);
     const sinceConfirmed = this.#pending.length > 0 ? Math.max(0, now - this.#playedAt) : 0;
-    const heardMs = Math.min(this.#sentMs, this.#playedMs + sinceConfirmed);
-    const result = { sentMs: this.#sentMs, heardMs, hadUnplayedAudio };
+    const heardUpTo = Math.min(this.#sentMs, this.#playedMs + sinceConfirmed);
+    const result = {
+      sentMs: this.#sentMs - this.#turnStartMs,
+      heardMs: Math.max(0, heardUpTo - this.#turnStartMs),
+      hadUnplayedAudio: unplayed && this.#sentMs > heardUpTo,
+    };
     for (const m of this.#pending) this.#cleared.add(m.name);
     this.#pending = [];
     this.#generation++;
-    this.#startReply();
+    // What was cleared never plays: the timeline continues from what was heard.
+    this.#sentMs = this.#playedMs = this.#turnStartMs = heardUpTo;
     return result;
   }
 
@@ -92,10 +115,5 @@ export class PlaybackLedger {
     const name = `g${this.#generation}.${++this.#seq}${final ? '.end' : ''}`;
     this.#pending.push({ name, endMs: this.#sentMs, final, audio });
     return name;
-  }
-
-  #startReply(): void {
-    this.#sentMs = 0;
-    this.#playedMs = 0;
   }
 }

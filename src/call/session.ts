@@ -227,10 +227,9 @@ export class CallSession {
     const outcome = this.#ledger.markEchoed(name, now);
     if (outcome.kind !== 'played') return;
     if (this.#recording && outcome.audio.length > 0) this.#recordPlayed(outcome.audio, now);
-    if (outcome.replyFinished) {
-      this.#finishAssistantTurn(false);
-      this.#apologyPlayed?.();
-    }
+    if (outcome.replyFinished) this.#apologyPlayed?.();
+    // The turn is over once its last reply has been heard in full and no newer reply is on its way.
+    if (outcome.replyFinished && outcome.allPlayed && this.#reply === 'idle') this.#finishAssistantTurn(false);
     this.#maybeHangUp();
     this.#agent.maybeRotate();
   }
@@ -326,6 +325,9 @@ export class CallSession {
       this.#opts.metrics.bargeIns.inc();
       this.#emitEvent('barge_in', `caller interrupted after ${Math.round(cut.heardMs)} of ${Math.round(cut.sentMs)} ms`);
       this.#finishAssistantTurn(true, cut.heardMs, cut.sentMs);
+    } else if (this.#assistant) {
+      // Everything had played: the caller speaks after the agent, not over it.
+      this.#finishAssistantTurn(false);
     }
     this.#droppingStaleAudio = this.#reply === 'speaking';
     this.#reply = 'idle';
@@ -346,7 +348,13 @@ export class CallSession {
   #onAssistantText(text: string): void {
     this.#agent.remember({ type: 'History', role: 'assistant', content: text });
     if (this.#assistant) this.#assistant.text = `${this.#assistant.text} ${text}`.trim();
-    else this.#assistant = { text, startedAt: Date.now() };
+    else this.#startAssistantTurn(text);
+  }
+
+  /** An agent turn may span several replies (before and after a function call) until all of it has played. */
+  #startAssistantTurn(text: string): void {
+    this.#assistant = { text, startedAt: Date.now() };
+    this.#ledger.startTurn();
   }
 
   #onAgentAudio(chunk: Buffer): void {
@@ -358,7 +366,7 @@ export class CallSession {
     }
     if (this.#reply === 'idle') {
       this.#reply = 'speaking';
-      this.#assistant ??= { text: '', startedAt: Date.now() };
+      if (!this.#assistant) this.#startAssistantTurn('');
     }
     if (this.#awaitingReplySince !== undefined) this.#recordTurnLatency(started);
     const streamSid = this.info.streamSid;

@@ -422,3 +422,31 @@ test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, ag
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a turn spanning two replies (before and after a function call) is one turn; a barge-in in the second counts what was heard of both', async () => {
+  const functions = new FunctionRegistry([{ name: 'lookup', schema: z.object({}), run: async () => ({ found: true }) }]);
+  const h = await startBridge({ functions });
+  try {
+    const call = await h.call();
+    const agent = await h.agent.connection();
+    await agent.waitFor((m) => m.type === 'Settings');
+    agent.send({ type: 'ConversationText', role: 'assistant', content: 'Let me check.' });
+    agent.sendAudio(randomBytes(2400, 1)); // 300 ms
+    agent.send({ type: 'AgentAudioDone' });
+    agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'l', name: 'lookup', arguments: '{}', client_side: true }] });
+    await agent.waitFor((m) => m.type === 'FunctionCallResponse');
+    agent.send({ type: 'ConversationText', role: 'assistant', content: 'You have one appointment on Tuesday at ten in the morning.' });
+    for (let i = 0; i < 10; i++) agent.sendAudio(randomBytes(1600, 10 + i)); // 2 s
+    await sleep(900);
+    agent.send({ type: 'UserStartedSpeaking' });
+    const turn = await h.waitForEvent('turn', (e) => e.turn.role === 'assistant');
+    assert.equal(turn.turn.text, 'Let me check. You have one appointment on Tuesday at ten in the morning.');
+    assert.equal(turn.turn.interrupted, true);
+    assert.ok(turn.turn.heardMs! > 500 && turn.turn.heardMs! < 1500, `heard ${turn.turn.heardMs} ms of 2300`);
+    assert.ok(turn.turn.heardText!.startsWith('Let me check. You'), turn.turn.heardText);
+    assert.equal(h.events.filter((e) => e.type === 'turn').length, 1, 'one turn, not one per reply');
+    call.hangUp();
+  } finally {
+    await h.close();
+  }
+});
