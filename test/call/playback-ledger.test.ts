@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PlaybackLedger } from '../../src/call/playback-ledger.js';
+
+test('an echo confirms its mark and every mark before it; unknown names change nothing', () => {
+  const ledger = new PlaybackLedger();
+  const a = ledger.audioSent(800, 0);
+  const b = ledger.audioSent(800, 0);
+  const end = ledger.replyComplete();
+  assert.deepEqual(ledger.markEchoed('nope', 10), { kind: 'unknown' });
+  const outcome = ledger.markEchoed(b, 200);
+  assert.equal(outcome.kind, 'played');
+  assert.equal(ledger.pendingMarks, 1, `${a} was confirmed by ${b}`);
+  assert.deepEqual(ledger.markEchoed(end, 210), { kind: 'played', replyFinished: true, allPlayed: true, audio: [] });
+});
+
+test('marks echoed because of a clear are ignored, and the heard position comes from real echoes plus play time', () => {
+  const ledger = new PlaybackLedger();
+  ledger.startTurn();
+  const first = ledger.audioSent(1600, 1000); // 200 ms
+  const second = ledger.audioSent(1600, 1000);
+  const third = ledger.audioSent(1600, 1000);
+  ledger.markEchoed(first, 1200); // 200 ms confirmed at t=1200
+  const cut = ledger.interrupt(1250); // 50 ms into the second chunk
+  assert.deepEqual(cut, { sentMs: 600, heardMs: 250, hadUnplayedAudio: true });
+  // Twilio now echoes the pending marks: they must not count as played.
+  assert.deepEqual(ledger.markEchoed(second, 1251), { kind: 'cleared' });
+  assert.deepEqual(ledger.markEchoed(third, 1251), { kind: 'cleared' });
+  // The next turn is measured from where the caller stopped hearing.
+  ledger.startTurn();
+  const next = ledger.audioSent(800, 2000);
+  assert.notEqual(next, second, 'a new generation of names');
+  const again = ledger.interrupt(2040);
+  assert.deepEqual(again, { sentMs: 100, heardMs: 40, hadUnplayedAudio: true });
+});
+
+test('an interruption after everything played reports no unplayed audio', () => {
+  const ledger = new PlaybackLedger();
+  ledger.startTurn();
+  const mark = ledger.audioSent(800, 0);
+  ledger.markEchoed(mark, 100);
+  assert.deepEqual(ledger.interrupt(5000), { sentMs: 100, heardMs: 100, hadUnplayedAudio: false });
+});
+
+test('played chunks come back in order when they were recorded', () => {
+  const ledger = new PlaybackLedger();
+  const one = Buffer.from([1]);
+  const two = Buffer.from([2]);
+  ledger.audioSent(1, 0, one);
+  const m2 = ledger.audioSent(1, 0, two);
+  const outcome = ledger.markEchoed(m2, 1);
+  assert.ok(outcome.kind === 'played');
+  assert.deepEqual(outcome.audio, [one, two]);
+});
