@@ -34,23 +34,25 @@ export class Metrics {
     this.activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
     this.callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
     const metrics = this;
-    this.framesIn = new Counter({
-      name: 'phone_agent_frames_in_total',
-      help: 'Caller audio frames received from Twilio',
-      registers,
-      collect() {
-        this.inc(metrics.framesInPending);
-        metrics.framesInPending = 0;
-      },
+    /** A counter fed by a plain number on the audio path, folded in (and reset) when scraped. */
+    const drainedCounter = (name: string, help: string, take: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.inc(take());
+        },
+      });
+    this.framesIn = drainedCounter('phone_agent_frames_in_total', 'Caller audio frames received from Twilio', () => {
+      const n = this.framesInPending;
+      this.framesInPending = 0;
+      return n;
     });
-    this.framesOut = new Counter({
-      name: 'phone_agent_frames_out_total',
-      help: 'Agent audio frames sent to Twilio',
-      registers,
-      collect() {
-        this.inc(metrics.framesOutPending);
-        metrics.framesOutPending = 0;
-      },
+    this.framesOut = drainedCounter('phone_agent_frames_out_total', 'Agent audio frames sent to Twilio', () => {
+      const n = this.framesOutPending;
+      this.framesOutPending = 0;
+      return n;
     });
     this.framesDropped = new Counter({
       name: 'phone_agent_frames_dropped_total',

@@ -12,9 +12,7 @@ import { dtmfText } from '../../src/engine/think/dtmf.js';
 test('the Settings from AGENT_CONFIG are sent after Welcome', async () => {
   const h = await startBridge();
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     assert.deepEqual(agent.settings, JSON.parse(JSON.stringify(loadAgentSettings('config/agent.json'))));
     assert.equal(agent.messages[0]!.type, 'Settings', 'Settings is the first thing the bridge sends');
     call.hangUp();
@@ -26,9 +24,7 @@ test('the Settings from AGENT_CONFIG are sent after Welcome', async () => {
 test('caller audio is held until SettingsApplied, then forwarded byte-exact and in order', async () => {
   const h = await startBridge({ agent: { autoApply: false } });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     const audio = randomBytes(160 * 25, 7);
     for (let i = 0; i < 25; i++) call.sendFrame(audio.subarray(i * 160, (i + 1) * 160));
     await sleep(150);
@@ -48,9 +44,7 @@ test('caller audio is held until SettingsApplied, then forwarded byte-exact and 
 test('with INBOUND_CHUNK_MS=400 frames are aggregated into 3200-byte chunks, and the tail is flushed at stop', async () => {
   const h = await startBridge({ env: { INBOUND_CHUNK_MS: '400' } });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     await sleep(50);
     const audio = randomBytes(160 * 45, 9);
     for (let i = 0; i < 45; i++) call.sendFrame(audio.subarray(i * 160, (i + 1) * 160));
@@ -67,9 +61,7 @@ test('with INBOUND_CHUNK_MS=400 frames are aggregated into 3200-byte chunks, and
 test('agent audio reaches the caller byte-exact, each chunk followed by a mark that Twilio echoes', async () => {
   const h = await startBridge();
   try {
-    const call = await h.call({ realtimePlayout: false });
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall({ realtimePlayout: false });
     const chunks = [randomBytes(800, 1), randomBytes(1600, 2), randomBytes(333, 3)];
     const received: Buffer[] = [];
     call.on('media', (b) => received.push(b));
@@ -93,9 +85,7 @@ test('agent audio reaches the caller byte-exact, each chunk followed by a mark t
 test('barge-in: clear goes out in the same event-loop turn as UserStartedSpeaking; stale audio is dropped; the transcript says what was heard', async () => {
   const h = await startBridge();
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     // Observe the bridge's own socket to Twilio: which async context sent `clear`.
     const [twilioSide] = [...h.server.app.websocketServer.clients];
     assert.ok(twilioSide);
@@ -159,9 +149,7 @@ test('function calls: a result, an unknown function, a thrown error and a timeou
   );
   const h = await startBridge({ functions });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     agent.send({
       type: 'FunctionCallRequest',
       functions: [
@@ -192,9 +180,7 @@ test('function calls: a result, an unknown function, a thrown error and a timeou
 test('DTMF digits reach the agent as injected user messages', async () => {
   const h = await startBridge();
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     call.sendDtmf('0');
     const injected = await agent.waitFor((m) => m.type === 'InjectUserMessage');
     assert.equal(injected.content, dtmfText('0'));
@@ -208,9 +194,7 @@ test('DTMF digits reach the agent as injected user messages', async () => {
 test('KeepAlive is sent while no audio flows, and not while it does', async () => {
   const h = await startBridge({ timing: { keepAliveMs: 200 } });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     await call.streamSilence(1000);
     const duringAudio = agent.messages.filter((m) => m.type === 'KeepAlive').length;
     await sleep(700);
@@ -267,9 +251,7 @@ test('every way a call ends closes the other side and records the outcome', asyn
   await t.test('Twilio stop', async () => {
     const h = await startBridge();
     try {
-      const call = await h.call();
-      const agent = await h.agent.connection();
-      await agent.waitFor((m) => m.type === 'Settings');
+      const { call, agent } = await h.connectedCall();
       call.stop();
       const ended = await h.waitForEvent('call_ended');
       assert.equal(ended.summary.outcome, 'completed');
@@ -283,9 +265,7 @@ test('every way a call ends closes the other side and records the outcome', asyn
   await t.test('Twilio socket lost without stop', async () => {
     const h = await startBridge();
     try {
-      const call = await h.call();
-      const agent = await h.agent.connection();
-      await agent.waitFor((m) => m.type === 'Settings');
+      const { call, agent } = await h.connectedCall();
       call.ws.terminate();
       const ended = await h.waitForEvent('call_ended');
       assert.equal(ended.summary.outcome, 'twilio_disconnected');
@@ -311,9 +291,7 @@ test('every way a call ends closes the other side and records the outcome', asyn
     ]);
     const h = await startBridge({ functions, timing: { hangupGraceMs: 100 } });
     try {
-      const call = await h.call();
-      const agent = await h.agent.connection();
-      await agent.waitFor((m) => m.type === 'Settings');
+      const { call, agent } = await h.connectedCall();
       agent.send({ type: 'ConversationText', role: 'assistant', content: 'Goodbye!' });
       agent.sendAudio(randomBytes(4000, 3)); // half a second of goodbye
       agent.send({ type: 'AgentAudioDone' });
@@ -389,9 +367,7 @@ test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, ag
   const dir = mkdtempSync(join(tmpdir(), 'pa-rec-'));
   const h = await startBridge({ env: { RECORDINGS_DIR: dir } });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     const callerAudio = Buffer.alloc(160 * 25, 0x10); // 500 ms of a loud constant
     await call.streamAudio(callerAudio);
     agent.sendAudio(Buffer.alloc(1600, 0x90)); // 200 ms of a quieter one
@@ -427,9 +403,7 @@ test('a turn spanning two replies (before and after a function call) is one turn
   const functions = new FunctionRegistry([{ name: 'lookup', schema: z.object({}), run: async () => ({ found: true }) }]);
   const h = await startBridge({ functions });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     agent.send({ type: 'ConversationText', role: 'assistant', content: 'Let me check.' });
     agent.sendAudio(randomBytes(2400, 1)); // 300 ms
     agent.send({ type: 'AgentAudioDone' });

@@ -5,7 +5,7 @@ import { loadAgentSettings } from '../../src/config/agent-config.js';
 import { buildServer, type PhoneAgentServer, type ServerOptions } from '../../src/server.js';
 import { CallEventBus, type CallEvent } from '../../src/call/events.js';
 import { SimulatedCall, type SimulatedCallOptions } from '../../src/twilio/simulated-call.js';
-import { ScriptedAgent, type ScriptedAgentOptions, waitUntil } from './scripted-agent.js';
+import { ScriptedAgent, type AgentConnection, type ScriptedAgentOptions, waitUntil } from './scripted-agent.js';
 
 export interface BridgeHarness {
   server: PhoneAgentServer;
@@ -13,6 +13,8 @@ export interface BridgeHarness {
   baseUrl: string;
   events: CallEvent[];
   call(options?: Partial<SimulatedCallOptions>): Promise<SimulatedCall>;
+  /** A call whose agent connection has received its Settings: both ends ready to talk. */
+  connectedCall(options?: Partial<SimulatedCallOptions>): Promise<{ call: SimulatedCall; agent: AgentConnection }>;
   waitForEvent<T extends CallEvent['type']>(type: T, predicate?: (e: Extract<CallEvent, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<CallEvent, { type: T }>>;
   close(): Promise<void>;
 }
@@ -37,6 +39,13 @@ export async function startBridge(
     baseUrl,
     events,
     call: (o = {}) => SimulatedCall.connect({ url: `${baseUrl.replace('http', 'ws')}/media-stream`, ...o }),
+    async connectedCall(o = {}) {
+      const index = agent.connections.length;
+      const call = await SimulatedCall.connect({ url: `${baseUrl.replace('http', 'ws')}/media-stream`, ...o });
+      const connection = await agent.connection(index);
+      await connection.waitFor((m) => m.type === 'Settings');
+      return { call, agent: connection };
+    },
     waitForEvent: (type, predicate = () => true, timeoutMs = 5000) =>
       waitUntil(listeners, () => events.find((e) => e.type === type && predicate(e as never)) as never, timeoutMs, `call event ${type}`),
     async close() {

@@ -20,9 +20,7 @@ test('each line of a call carries callSid and streamSid, and the last one sums t
   const functions = new FunctionRegistry([{ name: 'ping', schema: z.object({}), run: async () => 'pong' }]);
   const h = await startBridge({ logger, functions });
   try {
-    const call = await h.call({ realtimePlayout: false });
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall({ realtimePlayout: false });
     call.sendRaw('{broken');
     call.sendDtmf('5');
     agent.send({ type: 'Warning', code: 'SOMETHING', description: 'a warning' });

@@ -15,9 +15,7 @@ test('metrics after a call: calls, frames, barge-ins, drops, function calls, lat
   const functions = new FunctionRegistry([{ name: 'ping', schema: z.object({}), run: async () => 'pong' }]);
   const h = await startBridge({ functions });
   try {
-    const call = await h.call({ realtimePlayout: false });
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall({ realtimePlayout: false });
     for (let i = 0; i < 30; i++) call.sendFrame(randomBytes(160, i + 1));
     await agent.waitForAudioBytes(30 * 160);
     const during = await (await h.server.app.inject('/metrics')).body;

@@ -19,9 +19,7 @@ async function droppedFrames(h: Awaited<ReturnType<typeof startBridge>>, reason:
 test('a caller link that stops reading: agent audio is dropped past the limit, the server buffer stays bounded', async () => {
   const h = await startBridge();
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     stallReading(call.ws);
     const [twilioSide] = [...h.server.app.websocketServer.clients];
     let maxBuffered = 0;
@@ -47,9 +45,7 @@ test('a caller link that stops reading: agent audio is dropped past the limit, t
 test('an agent that stops reading: caller audio is dropped past the limit and the call goes on', async () => {
   const h = await startBridge();
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     stallReading(agent.ws);
     const frame = randomBytes(30 * 1024, 5);
     for (let i = 0; i < 400; i++) {

@@ -16,9 +16,7 @@ test('the agent books an appointment during a call and it is in the store with e
   const functions = new FunctionRegistry(clinicTools({ clinic: loadClinicConfig('config/clinic.json'), store, now: () => new Date('2030-06-03T14:10:00Z') }));
   const h = await startBridge({ functions });
   try {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     const args = { patient_name: 'Maria Garcia', date_of_birth: '1964-11-02', date: '2030-06-05', time: '15:00', reason: 'blood pressure check' };
     agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'b1', name: 'book_appointment', arguments: JSON.stringify(args), client_side: true }] });
     const response = await agent.waitFor((m) => m.type === 'FunctionCallResponse' && m.id === 'b1');

@@ -39,9 +39,7 @@ async function answered(agent: Awaited<ReturnType<BridgeHarness['agent']['connec
 
 test('transfer_to_staff updates the live call with <Dial> TwiML, and the stop that follows is recorded as transferred', async () => {
   await withTwilio(async (h, twilio) => {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{"reason":"billing question"}', client_side: true }] });
     const update = await twilio.request(0);
     assert.equal(update.method, 'POST');
@@ -59,9 +57,7 @@ test('transfer_to_staff updates the live call with <Dial> TwiML, and the stop th
 
 test('end_call hangs up only after the goodbye has played, then completes the call over REST', async () => {
   await withTwilio(async (h, twilio) => {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     agent.send({ type: 'ConversationText', role: 'assistant', content: 'Goodbye, take care!' });
     agent.sendAudio(randomBytes(4000, 3)); // half a second of goodbye
     agent.send({ type: 'AgentAudioDone' });
@@ -81,9 +77,7 @@ test('end_call hangs up only after the goodbye has played, then completes the ca
 
 test('pressing 0 transfers the call from the bridge itself; the agent still hears the digit, and its own transfer is not a second one', async () => {
   await withTwilio(async (h, twilio) => {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     call.sendDtmf('0');
     const update = await twilio.request(0);
     assert.equal(update.path, `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${call.callSid}.json`);
@@ -100,9 +94,7 @@ test('pressing 0 transfers the call from the bridge itself; the agent still hear
 
 test('other digits are only for the agent', async () => {
   await withTwilio(async (h, twilio) => {
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     call.sendDtmf('5');
     await agent.waitFor((m) => m.type === 'InjectUserMessage' && m.content === dtmfText('5'));
     await sleep(100);
@@ -114,9 +106,7 @@ test('other digits are only for the agent', async () => {
 test('a refused transfer is an error the agent can say, and the call goes on', async () => {
   await withTwilio(async (h, twilio) => {
     twilio.failWith = { status: 404, code: 20404, message: 'The requested resource was not found' };
-    const call = await h.call();
-    const agent = await h.agent.connection();
-    await agent.waitFor((m) => m.type === 'Settings');
+    const { call, agent } = await h.connectedCall();
     agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{}', client_side: true }] });
     assert.match(String((await answered(agent, 't')).error), /the transfer failed: The requested resource was not found/);
     assert.equal(h.events.some((e) => e.type === 'call_ended'), false);
@@ -128,9 +118,7 @@ test('without a transfer number, or without Twilio credentials, transfer_to_staf
   await t.test('no transfer number', () =>
     withTwilio(
       async (h, twilio) => {
-        const call = await h.call();
-        const agent = await h.agent.connection();
-        await agent.waitFor((m) => m.type === 'Settings');
+        const { call, agent } = await h.connectedCall();
         agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{}', client_side: true }] });
         assert.match(String((await answered(agent, 't')).error), /transfer is not configured: set TRANSFER_NUMBER or transferNumber in the clinic config/);
         assert.equal(twilio.requests.length, 0);
@@ -141,9 +129,7 @@ test('without a transfer number, or without Twilio credentials, transfer_to_staf
   await t.test('no credentials (no call control)', async () => {
     const h = await startBridge({ functions: functions() });
     try {
-      const call = await h.call();
-      const agent = await h.agent.connection();
-      await agent.waitFor((m) => m.type === 'Settings');
+      const { call, agent } = await h.connectedCall();
       agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{}', client_side: true }] });
       assert.match(String((await answered(agent, 't')).error), /transfer is not configured \(set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a transfer number\)/);
       call.sendDtmf('0');
