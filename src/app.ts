@@ -18,6 +18,8 @@ import { clinicTools, loadClinicConfig } from './tools/clinic/index.js';
 import { createTwilioClient } from './twilio/rest-client.js';
 import { twilioCallControl } from './twilio/call-control.js';
 import { callRoutes } from './twilio/call-routes.js';
+import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
+import type { PrimaryLink } from './cluster/primary-link.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -27,7 +29,13 @@ export interface App {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-export async function startApp(env: Env, options: { logger?: Logger } = {}): Promise<App> {
+export interface AppOptions {
+  logger?: Logger;
+  /** Set in a cluster worker (WORKERS > 1): tickets, metrics and the live feed are shared through the primary. */
+  cluster?: PrimaryLink;
+}
+
+export async function startApp(env: Env, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL });
   const settings = loadAgentSettings(env.AGENT_CONFIG);
   const metrics = new Metrics();
@@ -36,6 +44,23 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
   const recorder = new CallRecorder(store, events, { metrics, logger });
   const clinic = loadClinicConfig(env.CLINIC_CONFIG);
   const functions = new FunctionRegistry(clinicTools({ clinic, store }));
+  const cluster = options.cluster;
+  // The dashboard of any worker shows every worker's calls; the store records only this worker's.
+  let liveEvents: Pick<CallEventBus, 'subscribe'> = events;
+  if (cluster) {
+    cluster.shareMetrics(metrics.registry);
+    events.subscribe((event) => cluster.publish(event));
+    liveEvents = {
+      subscribe(fn) {
+        const local = events.subscribe(fn);
+        const remote = cluster.subscribe(fn);
+        return () => {
+          local();
+          remote();
+        };
+      },
+    };
+  }
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
 
@@ -47,6 +72,8 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
     events,
     functions,
     apologyAudio: apologyAudio(),
+    tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
+    metricsText: cluster && (() => cluster.clusterMetrics()),
     callControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
     plugins: [
       async (app) => {
@@ -59,7 +86,7 @@ export async function startApp(env: Env, options: { logger?: Logger } = {}): Pro
           metrics.engineSessions = () => offline.activeSessions;
           await engine.register(enginePlugin, { engine: offline });
         });
-        await app.register(dashboardPlugin, { events, adminToken: env.ADMIN_TOKEN, logger });
+        await app.register(dashboardPlugin, { events: liveEvents, adminToken: env.ADMIN_TOKEN, logger });
       },
       callRoutes({ env, client: twilio, store }),
     ],

@@ -19,6 +19,7 @@ import { CallRecording } from './recording/call-recording.js';
 import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
 import { StreamSecurity } from './twilio/stream-security.js';
+import type { TicketBook } from './twilio/softphone-tickets.js';
 import { TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
 import { transferOnStaffDigit } from './twilio/staff-digit.js';
 import { requireAdmin } from './api/auth.js';
@@ -42,6 +43,10 @@ export interface ServerOptions {
   rateLimit?: RateLimit;
   /** Mu-law audio played when the agent is lost for good (default: none). */
   apologyAudio?: () => Promise<Buffer | undefined>;
+  /** Where softphone tickets live (the cluster primary's, with WORKERS > 1); this process's memory by default. */
+  tickets?: TicketBook;
+  /** What /metrics serves (every worker's, summed, with WORKERS > 1); this server's registry by default. */
+  metricsText?: () => Promise<string>;
   /** Extra routes (the embedded engine, the API, the dashboard), registered before the server starts. */
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -66,7 +71,13 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const functions = options.functions ?? new FunctionRegistry();
   const sessions = new Set<CallSession>();
   const recordingsDir = env.RECORDINGS_DIR;
-  const security = new StreamSecurity({ authToken: env.TWILIO_AUTH_TOKEN, publicUrl: env.PUBLIC_URL, ticketTtlMs: options.timing?.softphoneTicketMs });
+  const security = new StreamSecurity({
+    authToken: env.TWILIO_AUTH_TOKEN,
+    publicUrl: env.PUBLIC_URL,
+    ticketTtlMs: options.timing?.softphoneTicketMs,
+    tickets: options.tickets,
+  });
+  const metricsText = options.metricsText ?? (() => metrics.registry.metrics());
   const rateLimit = options.rateLimit ?? { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND };
   /** Each live call's control by CallSid, for the keypad rule ("press 0 for staff"). */
   const controls = new Map<string, CallControl>();
@@ -188,7 +199,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   });
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return metricsText();
   });
 
   for (const plugin of options.plugins ?? []) await plugin(app);

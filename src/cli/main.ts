@@ -1,7 +1,11 @@
 // phone-agent command line: serve | call | bench | engine.
 import { loadDotEnv, parseEnv, ConfigError, type Env } from '../config/env.js';
 import { startApp } from '../app.js';
-import { createLogger } from '../observability/log.js';
+import cluster from 'node:cluster';
+import { createLogger, type Logger } from '../observability/log.js';
+import { PrimaryLink } from '../cluster/primary-link.js';
+import { startClusterPrimary } from '../cluster/primary.js';
+import { storeDialect } from '../store/index.js';
 import { callCommand } from './call.js';
 
 const USAGE = `usage: phone-agent <command> [options]
@@ -44,12 +48,18 @@ async function serve(): Promise<void> {
   } catch (err) {
     return exitOnConfigError(err);
   }
-  const logger = createLogger({ level: env.LOG_LEVEL });
-  const app = await startApp(env, { logger }).catch(exitOnConfigError);
-  logger.info({ url: app.url, agent: env.AGENT_URL ?? (env.DEEPGRAM_API_KEY ? 'deepgram' : 'embedded'), store: app.store.dialect }, 'phone-agent listening');
-  if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
-  const shutdown = (signal: string) => {
-    logger.info({ signal, activeCalls: app.server.sessions.size, drainMs: env.DRAIN_TIMEOUT_MS }, 'draining');
+  const root = createLogger({ level: env.LOG_LEVEL });
+  if (cluster.isPrimary && env.WORKERS > 1) return servePrimary(env, root);
+  const link = cluster.isWorker ? new PrimaryLink() : undefined;
+  const logger = cluster.isWorker ? root.child({ worker: cluster.worker!.id }) : root;
+  const app = await startApp(env, { logger, cluster: link }).catch(exitOnConfigError);
+  if (link) link.listening(app.url);
+  else announce(env, logger, app.url);
+  let stopping = false;
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason, activeCalls: app.server.sessions.size, drainMs: env.DRAIN_TIMEOUT_MS }, 'draining');
     void app.shutdown(env.DRAIN_TIMEOUT_MS).then(
       () => {
         logger.info('shut down cleanly');
@@ -61,8 +71,36 @@ async function serve(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // A worker hears Ctrl-C from the terminal and SIGTERM from its primary: the first one drains, the rest wait.
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone would serve on with no one to replace or drain it.
+  if (link) process.on('disconnect', () => shutdown('cluster primary gone'));
+}
+
+/** WORKERS > 1: this process forks the workers and keeps what they share (src/cluster/primary.ts). */
+async function servePrimary(env: Env, logger: Logger): Promise<void> {
+  const primary = await startClusterPrimary(env, logger).catch(exitOnConfigError);
+  const stop = (signal: NodeJS.Signals) =>
+    void primary.shutdown(signal).then((code) => {
+      logger.info({ code }, 'every worker has stopped');
+      process.exit(code);
+    });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    announce(env, logger, await primary.ready);
+  } catch (err) {
+    logger.error({ err }, 'phone-agent could not start its workers');
+    await primary.shutdown('SIGTERM');
+    process.exit(1);
+  }
+}
+
+function announce(env: Env, logger: Logger, url: string): void {
+  const agent = env.AGENT_URL ?? (env.DEEPGRAM_API_KEY ? 'deepgram' : 'embedded');
+  logger.info({ url, agent, store: storeDialect(env.DATABASE_URL), workers: env.WORKERS }, 'phone-agent listening');
+  if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
 }
 
 function exitOnConfigError(err: unknown): never {

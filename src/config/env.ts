@@ -1,6 +1,7 @@
 // Process configuration from environment variables (and `.env` when present), validated once at
 // startup. Every problem is reported with the variable's name and what is wrong with it.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const optionalString = z
@@ -62,6 +63,12 @@ export const EnvSchema = z.object({
   /** Per client address, on /incoming-call and on /media-stream upgrades: requests at once, then per second. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(10),
+  /** Processes serving calls, sharing the port: 1 (one process, the default), a number, or `auto` (one per core). */
+  WORKERS: z
+    .union([z.literal('auto').transform(() => availableParallelism()), z.coerce.number().int().min(1).max(64)], {
+      error: 'must be a whole number from 1 to 64, or auto',
+    })
+    .default(1),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -114,8 +114,9 @@ export class Metrics {
     const loopDelay = this.#loopDelay;
     this.eventLoopLag = new Gauge({
       name: 'phone_agent_event_loop_lag_seconds',
-      help: 'Event-loop delay p99 since the previous scrape',
+      help: 'Event-loop delay p99 since the previous scrape (the worst worker, with WORKERS > 1)',
       registers,
+      aggregator: 'max',
       collect() {
         this.set(loopDelay.percentile(99) / 1e9);
         loopDelay.reset();

@@ -15,9 +15,14 @@ export const DEFAULT_DATABASE_PATH = 'data/phone-agent.db';
 // Any constant works: it only has to be the same for every server migrating one database.
 const POSTGRES_MIGRATION_LOCK = 'SELECT pg_advisory_xact_lock(727001)';
 
+/** Which database DATABASE_URL names. */
+export function storeDialect(databaseUrl: string | undefined): Store['dialect'] {
+  return /^postgres(ql)?:\/\//i.test(databaseUrl?.trim() ?? '') ? 'postgres' : 'sqlite';
+}
+
 export async function openStore(databaseUrl: string | undefined, options: { logger?: Logger } = {}): Promise<Store> {
   const url = databaseUrl?.trim() || DEFAULT_DATABASE_PATH;
-  if (/^postgres(ql)?:\/\//i.test(url)) {
+  if (storeDialect(url) === 'postgres') {
     const driver = new PostgresDriver(url, options.logger ?? silentLogger);
     return openMigrated(driver, () => migrate(driver, postgresMigrations, POSTGRES_MIGRATION_LOCK));
   }

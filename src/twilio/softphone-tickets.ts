@@ -6,7 +6,15 @@ import { randomBytes } from 'node:crypto';
 export const SOFTPHONE_TICKET_TTL_MS = 60_000;
 const MAX_TICKETS = 1000;
 
-export class SoftphoneTickets {
+/** Where tickets are kept: this process's SoftphoneTickets, or (with WORKERS > 1) the cluster primary's, over IPC. */
+export interface TicketBook {
+  readonly ttlMs: number;
+  issue(): string | Promise<string>;
+  /** True once for a ticket issued less than ttlMs ago; it is spent either way. */
+  redeem(ticket: string): boolean | Promise<boolean>;
+}
+
+export class SoftphoneTickets implements TicketBook {
   /** ticket -> expiry; a Map iterates in insertion order, so the first entry is the oldest. */
   readonly #tickets = new Map<string, number>();
 

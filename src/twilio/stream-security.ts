@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TwilioStart } from './media-messages.js';
 import { CALL_TOKEN_PARAMETER, CallTokens } from './call-token.js';
-import { SoftphoneTickets } from './softphone-tickets.js';
+import { SoftphoneTickets, type TicketBook } from './softphone-tickets.js';
 import { hasValidSignature, publicBaseUrl } from './signature.js';
 import { streamUrlFor } from './twiml.js';
 
@@ -37,19 +37,21 @@ export interface StreamSecurityOptions {
   publicUrl: string | undefined;
   now?: () => number;
   ticketTtlMs?: number;
+  /** Where softphone tickets live; this process's memory by default. */
+  tickets?: TicketBook;
 }
 
 export class StreamSecurity {
   readonly #authToken: string | undefined;
   readonly #publicUrl: string | undefined;
   readonly #tokens: CallTokens | undefined;
-  readonly #tickets: SoftphoneTickets;
+  readonly #tickets: TicketBook;
 
   constructor(options: StreamSecurityOptions) {
     this.#authToken = options.authToken;
     this.#publicUrl = options.publicUrl;
     this.#tokens = options.authToken ? new CallTokens(options.authToken, options.now) : undefined;
-    this.#tickets = new SoftphoneTickets(options.now, options.ticketTtlMs);
+    this.#tickets = options.tickets ?? new SoftphoneTickets(options.now, options.ticketTtlMs);
   }
 
   /** The <Parameter>s the webhook adds to a call's stream: its token, when checks are on. */
@@ -61,21 +63,21 @@ export class StreamSecurity {
   verifyHandshake() {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       if (!this.#authToken) return undefined;
-      const refusal = this.#handshakeRefusal(request, this.#authToken);
+      const refusal = await this.#handshakeRefusal(request, this.#authToken);
       if (!refusal) return undefined;
       request.log.warn({ url: request.url, refusal }, 'refused a media stream handshake');
       return reply.code(403).send({ error: 'Forbidden', message: refusal });
     };
   }
 
-  #handshakeRefusal(request: FastifyRequest, authToken: string): string | undefined {
+  async #handshakeRefusal(request: FastifyRequest, authToken: string): Promise<string | undefined> {
     const query = request.url.indexOf('?');
     if (query >= 0) {
       // Twilio never sends a query string (its <Stream url> cannot carry one): only a ticket may.
       const params = new URLSearchParams(request.url.slice(query + 1));
       const ticket = params.get('ticket');
       if ([...params.keys()].length !== 1 || !ticket) return 'a query string is only accepted as ?ticket=<softphone ticket>';
-      return this.#tickets.redeem(ticket) ? undefined : 'the softphone ticket is unknown, used or expired';
+      return (await this.#tickets.redeem(ticket)) ? undefined : 'the softphone ticket is unknown, used or expired';
     }
     const url = streamUrlFor(publicBaseUrl(request, this.#publicUrl));
     return hasValidSignature(authToken, request, url, {}) ? undefined : 'missing or invalid X-Twilio-Signature';
@@ -89,8 +91,8 @@ export class StreamSecurity {
   }
 
   /** What POST /api/softphone/ticket answers (see the contract above). */
-  softphoneTicket(request: FastifyRequest): SoftphoneTicket {
-    const ticket = this.#tickets.issue();
+  async softphoneTicket(request: FastifyRequest): Promise<SoftphoneTicket> {
+    const ticket = await this.#tickets.issue();
     const callSid = `CA${randomBytes(16).toString('hex')}`;
     const customParameters = this.callParameters(callSid);
     // The browser's own origin, not PUBLIC_URL: a local softphone reaches the server over plain ws://.

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseEnv, ConfigError } from '../../src/config/env.js';
+import { availableParallelism } from 'node:os';
 import { loadAgentSettings, validateAgentSettings } from '../../src/config/agent-config.js';
 
 const seed = JSON.parse(readFileSync('config/agent.json', 'utf8'));
@@ -45,6 +46,11 @@ test('environment variables are validated with the variable named', () => {
   assert.throws(() => parseEnv({ AGENT_URL: 'http://x' }), /AGENT_URL: must be a ws:\/\/ or wss:\/\/ URL/);
   assert.equal(parseEnv({ PUBLIC_URL: 'https://a.example.com/' }).PUBLIC_URL, 'https://a.example.com');
   assert.equal(parseEnv({ DEEPGRAM_API_KEY: '  ' }).DEEPGRAM_API_KEY, undefined);
+  assert.equal(parseEnv({}).WORKERS, 1);
+  assert.equal(parseEnv({ WORKERS: '3' }).WORKERS, 3);
+  assert.equal(parseEnv({ WORKERS: 'auto' }).WORKERS, availableParallelism());
+  assert.throws(() => parseEnv({ WORKERS: '2.5' }), /WORKERS: must be a whole number from 1 to 64, or auto/);
+  assert.throws(() => parseEnv({ WORKERS: '0' }), /WORKERS/);
 });
 
 test('an error inside a union field (think: one provider or a list) names the inner field', () => {
