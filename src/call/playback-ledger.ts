@@ -39,6 +39,8 @@ export interface Interruption {
   heardMs: number;
   /** Whether any audio was still waiting to be played. */
   hadUnplayedAudio: boolean;
+  /** The recorded audio the caller heard since the last echo: whole chunks, then the part of the one cut off. */
+  heardAudio: Buffer[];
 }
 
 export class PlaybackLedger {
@@ -102,6 +104,7 @@ export class PlaybackLedger {
       sentMs: this.#sentMs - this.#turnStartMs,
       heardMs: Math.max(0, heardUpTo - this.#turnStartMs),
       hadUnplayedAudio: unplayed && this.#sentMs > heardUpTo,
+      heardAudio: this.#recordedUpTo(heardUpTo),
     };
     for (const m of this.#pending) this.#cleared.add(m.name);
     this.#pending = [];
@@ -109,6 +112,20 @@ export class PlaybackLedger {
     // What was cleared never plays: the timeline continues from what was heard.
     this.#sentMs = this.#playedMs = this.#turnStartMs = heardUpTo;
     return result;
+  }
+
+  /** The pending chunks' recorded audio from the last confirmed position up to `ms` on the timeline. */
+  #recordedUpTo(ms: number): Buffer[] {
+    const heard: Buffer[] = [];
+    let at = this.#playedMs;
+    for (const m of this.#pending) {
+      if (!m.audio || at >= ms) continue;
+      const chunkMs = m.audio.length / BYTES_PER_MS;
+      const playedMs = Math.min(chunkMs, ms - at);
+      heard.push(playedMs === chunkMs ? m.audio : m.audio.subarray(0, Math.round(playedMs * BYTES_PER_MS)));
+      at += chunkMs;
+    }
+    return heard;
   }
 
   #push(final: boolean, audio?: Buffer): string {

@@ -319,6 +319,8 @@ export class CallSession {
     this.#sendTwilio(clearMessage(this.info.streamSid));
     const now = performance.now();
     const cut = this.#ledger.interrupt(now);
+    // The recording keeps what the caller heard of the interrupted audio, up to the moment of the clear.
+    if (this.#recording && cut.heardAudio.length > 0) this.#recordPlayed(cut.heardAudio, now);
     this.#userSpeechStartedAt = Date.now();
     if (this.#reply === 'speaking' || cut.hadUnplayedAudio) {
       this.#interruptions++;

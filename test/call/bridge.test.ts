@@ -399,6 +399,35 @@ test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, ag
   }
 });
 
+test('RECORDINGS_DIR: agent audio cut off by a barge-in is recorded up to the clear, not dropped with the unplayed rest', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { mulawDecode } = await import('../../src/audio/mulaw.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pa-rec-'));
+  const h = await startBridge({ env: { RECORDINGS_DIR: dir } });
+  try {
+    const { call, agent } = await h.connectedCall();
+    const silence = call.streamSilence(1500);
+    agent.sendAudio(Buffer.alloc(8000, 0x90)); // one chunk of 1 s: its mark never echoes as played
+    await sleep(400);
+    agent.send({ type: 'UserStartedSpeaking' });
+    await silence;
+    call.hangUp();
+    await h.waitForEvent('call_ended');
+    await Promise.all([...h.server.sessions].map((s) => s.done));
+    const wav = readFileSync(join(dir, `${call.callSid}.wav`));
+    const agentLevel = mulawDecode(Buffer.from([0x90]))[0]!;
+    let agentSamples = 0;
+    for (let offset = 46; offset < wav.length; offset += 4) if (wav.readInt16LE(offset) === agentLevel) agentSamples++;
+    const heardMs = agentSamples / 8;
+    assert.ok(heardMs > 250 && heardMs < 700, `about the 400 ms played before the clear is on record, got ${heardMs} ms`);
+  } finally {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a turn spanning two replies (before and after a function call) is one turn; a barge-in in the second counts what was heard of both', async () => {
   const functions = new FunctionRegistry([{ name: 'lookup', schema: z.object({}), run: async () => ({ found: true }) }]);
   const h = await startBridge({ functions });

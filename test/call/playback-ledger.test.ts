@@ -22,7 +22,7 @@ test('marks echoed because of a clear are ignored, and the heard position comes 
   const third = ledger.audioSent(1600, 1000);
   ledger.markEchoed(first, 1200); // 200 ms confirmed at t=1200
   const cut = ledger.interrupt(1250); // 50 ms into the second chunk
-  assert.deepEqual(cut, { sentMs: 600, heardMs: 250, hadUnplayedAudio: true });
+  assert.deepEqual(cut, { sentMs: 600, heardMs: 250, hadUnplayedAudio: true, heardAudio: [] });
   // Twilio now echoes the pending marks: they must not count as played.
   assert.deepEqual(ledger.markEchoed(second, 1251), { kind: 'cleared' });
   assert.deepEqual(ledger.markEchoed(third, 1251), { kind: 'cleared' });
@@ -31,7 +31,7 @@ test('marks echoed because of a clear are ignored, and the heard position comes 
   const next = ledger.audioSent(800, 2000);
   assert.notEqual(next, second, 'a new generation of names');
   const again = ledger.interrupt(2040);
-  assert.deepEqual(again, { sentMs: 100, heardMs: 40, hadUnplayedAudio: true });
+  assert.deepEqual(again, { sentMs: 100, heardMs: 40, hadUnplayedAudio: true, heardAudio: [] });
 });
 
 test('an interruption after everything played reports no unplayed audio', () => {
@@ -39,7 +39,7 @@ test('an interruption after everything played reports no unplayed audio', () => 
   ledger.startTurn();
   const mark = ledger.audioSent(800, 0);
   ledger.markEchoed(mark, 100);
-  assert.deepEqual(ledger.interrupt(5000), { sentMs: 100, heardMs: 100, hadUnplayedAudio: false });
+  assert.deepEqual(ledger.interrupt(5000), { sentMs: 100, heardMs: 100, hadUnplayedAudio: false, heardAudio: [] });
 });
 
 test('played chunks come back in order when they were recorded', () => {
@@ -51,4 +51,18 @@ test('played chunks come back in order when they were recorded', () => {
   const outcome = ledger.markEchoed(m2, 1);
   assert.ok(outcome.kind === 'played');
   assert.deepEqual(outcome.audio, [one, two]);
+});
+
+test('an interruption hands back the recorded audio heard since the last echo, the cut-off chunk trimmed to what played', () => {
+  const ledger = new PlaybackLedger();
+  ledger.startTurn();
+  const chunk = (n: number) => Buffer.alloc(800, n); // 100 ms each
+  const first = ledger.audioSent(800, 1000, chunk(1));
+  ledger.audioSent(800, 1000, chunk(2));
+  ledger.audioSent(800, 1000, chunk(3));
+  ledger.audioSent(800, 1000, chunk(4));
+  ledger.markEchoed(first, 1100); // the first 100 ms confirmed (and recorded) at t=1100
+  const cut = ledger.interrupt(1225); // 125 ms later: all of chunk 2, 25 ms of chunk 3
+  assert.equal(cut.heardMs, 225);
+  assert.deepEqual(cut.heardAudio, [chunk(2), chunk(3).subarray(0, 200)]);
 });
