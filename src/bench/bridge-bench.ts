@@ -3,7 +3,8 @@
 // Frames are timed end to end in the bench process (one clock); the baseline's figures are
 // subtracted to leave what the server adds.
 import { availableParallelism, loadavg } from 'node:os';
-import { ProcSampler, rssMb } from './proc-sampler.js';
+import { ProcSampler, processTree, treeRssMb, type ProcUsage } from './proc-sampler.js';
+import { allowedCpus, pinProcess, threadCpus } from './cpu-affinity.js';
 import { ServerProcess } from './server-process.js';
 import { WorkerClient } from './worker-rpc.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
@@ -24,6 +25,12 @@ export interface BridgeBenchOptions {
   /** Flag one caller frame in this many as a speech onset and time it separately (0: none). */
   onsetEveryFrames: number;
   serverNodeArgs: string[];
+  /** The server's WORKERS (a cluster primary forking that many workers); undefined: not set by the bench. */
+  workers?: number;
+  /** Pin the server (and every process it forks) to these CPUs (taskset list, e.g. "0"). */
+  serverCpus?: string;
+  /** Pin the bench's own process, every thread of it, to these CPUs for the run (e.g. "1"). */
+  benchCpus?: string;
   /** Called halfway through the measured window with the server's pid (e.g. to take a heap snapshot). */
   midLoad?: (serverPid: number) => void;
   log: (line: string) => void;
@@ -52,6 +59,19 @@ const SATURATED = 0.8;
 const HANGUP_TIMEOUT_MS = 15_000;
 
 export async function runBridgeBench(options: BridgeBenchOptions): Promise<Record<string, unknown>> {
+  if (options.benchCpus === undefined) return runPinned(options);
+  // Pinned before the worker threads exist: threads inherit their creator's affinity.
+  const before = allowedCpus(process.pid);
+  pinProcess(process.pid, options.benchCpus);
+  options.log(`bench pinned to CPU ${options.benchCpus} (was ${before})`);
+  try {
+    return await runPinned(options);
+  } finally {
+    pinProcess(process.pid, before);
+  }
+}
+
+async function runPinned(options: BridgeBenchOptions): Promise<Record<string, unknown>> {
   const peerWorker = new WorkerClient(new URL('./peer-worker.js', import.meta.url), undefined);
   const driverWorkers = Array.from({ length: options.driverThreads }, () => new WorkerClient(new URL('./driver-worker.js', import.meta.url), undefined));
   try {
@@ -64,25 +84,36 @@ export async function runBridgeBench(options: BridgeBenchOptions): Promise<Recor
 
     const agentUrl = await peerWorker.request<string>('start', { mode: 'agent' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
     const server = await ServerProcess.start({
-      env: { AGENT_URL: agentUrl, INBOUND_CHUNK_MS: String(options.inboundChunkMs) },
+      env: {
+        AGENT_URL: agentUrl,
+        INBOUND_CHUNK_MS: String(options.inboundChunkMs),
+        ...(options.workers !== undefined && { WORKERS: String(options.workers) }),
+      },
       nodeArgs: options.serverNodeArgs,
+      ...(options.serverCpus !== undefined && { cpus: options.serverCpus }),
     });
     try {
       await sleep(1000);
-      const idleRssMb = rssMb(server.pid);
-      options.log(`server pid ${server.pid} idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
+      // The server may be a process tree (a cluster primary and its workers): memory and CPU are the tree's.
+      const idleRssMb = treeRssMb(server.pid);
+      const idleProcesses = processTree(server.pid).length;
+      options.log(`server pid ${server.pid} (${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}) idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
+      const affinity: Affinity = { server: [], bench: [] };
       const serverSampler: { current?: ProcSampler } = {};
       const benchSampler: { current?: ProcSampler } = {};
       const measured = await runPhase(options, server.mediaStreamUrl, options.durationS, peerWorker, driverWorkers, {
         onMeasureStart: () => {
-          serverSampler.current = new ProcSampler(server.pid);
+          serverSampler.current = new ProcSampler(server.pid, { tree: true });
           benchSampler.current = new ProcSampler(process.pid);
+          // What the kernel actually allows, read back: every thread of the bench, every server process.
+          affinity.bench = threadCpus(process.pid);
+          affinity.server = [...new Set(processTree(server.pid).flatMap((p) => threadCpus(p.pid)))].sort();
         },
         onMeasureEnd: () => ({ server: serverSampler.current!.stop(), bench: benchSampler.current!.stop() }),
         midLoad: () => options.midLoad?.(server.pid),
       });
       if (!server.alive) throw new Error(`the server died under load:\n${server.outputTail}`);
-      return summarize(options, measured, baseline, idleRssMb);
+      return summarize(options, measured, baseline, idleRssMb, affinity);
     } finally {
       await server.stop();
     }
@@ -91,9 +122,14 @@ export async function runBridgeBench(options: BridgeBenchOptions): Promise<Recor
   }
 }
 
+interface Affinity {
+  server: string[];
+  bench: string[];
+}
+
 interface PhaseHooks {
   onMeasureStart(): void;
-  onMeasureEnd(): { server: ReturnType<ProcSampler['stop']>; bench: ReturnType<ProcSampler['stop']> };
+  onMeasureEnd(): { server: ProcUsage; bench: ProcUsage };
   midLoad(): void;
 }
 
@@ -152,7 +188,7 @@ async function drain(peer: WorkerClient, drivers: WorkerClient[]): Promise<void>
   }
 }
 
-function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: MeasuredPhase | undefined, idleRssMb: number): Record<string, unknown> {
+function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: MeasuredPhase | undefined, idleRssMb: number, affinity: Affinity): Record<string, unknown> {
   const d = run.drivers;
   const sum = (f: (r: DriverReport) => number) => d.reduce((n, r) => n + f(r), 0);
   const inboundSent = sum((r) => r.inboundSent);
@@ -208,6 +244,18 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
         }
       : null,
     server_idle_rss_mb: round(idleRssMb),
+    // WORKERS as the server got it: from --workers, else inherited from the bench's environment (null: unset).
+    server_workers: options.workers ?? (process.env.WORKERS === undefined ? null : Number(process.env.WORKERS)),
+    // Processes summed into server_cpu_percent and server_rss_mb: most at once, and all seen in the window.
+    server_processes: usage.server.peakProcesses,
+    server_processes_seen: usage.server.processesSeen,
+    server_cpus: options.serverCpus ?? null,
+    bench_cpus: options.benchCpus ?? null,
+    // The CPU lists the kernel reported at the start of the measured window (one per distinct thread mask).
+    server_cpus_effective: affinity.server,
+    bench_cpus_effective: affinity.bench,
+    // Each core's busy share over the measured window (everyone's work: server, bench, others).
+    cpu_busy_percent: usage.server.perCpuBusyPercent.map(round),
     bench_cpu_percent: round(usage.bench.cpuPercent),
     // Everything else running on the machine meanwhile (other people's builds and tests): the share
     // of the cores neither the server nor the bench had.

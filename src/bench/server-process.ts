@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinnedCommand } from './cpu-affinity.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -16,6 +17,8 @@ export interface ServerProcessOptions {
   /** Flags for node itself, e.g. --cpu-prof. */
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  /** Run the server (and every process it forks) on these CPUs only: a taskset list, e.g. "0". */
+  cpus?: string;
 }
 
 export class ServerProcess {
@@ -34,7 +37,10 @@ export class ServerProcess {
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'phone-agent-bench-'));
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'], {
+    const nodeArgs = [...(options.nodeArgs ?? []), join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'];
+    // taskset execs node in place, so the child's pid is still the server's.
+    const { command, args } = options.cpus === undefined ? { command: process.execPath, args: nodeArgs } : pinnedCommand(options.cpus, process.execPath, nodeArgs);
+    const child = spawn(command, args, {
       cwd: PACKAGE_ROOT,
       env: {
         ...process.env,

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BRIDGE_BENCH, runBridgeBench } from '../bench/bridge-bench.js';
+import { parseCpuList } from '../bench/cpu-affinity.js';
 
 const USAGE = `usage: phone-agent bench [--calls N] [--duration S] [--json FILE]
 
@@ -18,6 +19,17 @@ simulated Twilio calls for S seconds (20 ms frames both ways, real time) and pri
   --inbound-chunk-ms MS    the server's INBOUND_CHUNK_MS (default 20)
   --onset-every N          time one caller frame in N as a speech onset (default 0: off)
   --server-node-arg ARG    a flag for the server's node (repeatable), e.g. --cpu-prof
+  --workers N              start the server with WORKERS=N: a cluster primary forking N workers that
+                           share the port (default: not set, the server inherits the bench's env)
+  --server-cpus LIST       pin the server and every process it forks to these CPUs (taskset -c LIST,
+                           e.g. 0); needs /usr/bin/taskset
+  --bench-cpus LIST        pin the bench's own process, all its threads, to these CPUs for the run
+                           (taskset -a -p -c LIST), e.g. 1: with --server-cpus 0, one core each
+
+Server CPU % (100 = one core busy) and RSS are summed over the server's process tree: the server's
+pid and every descendant, found afresh at each 250 ms sample (server_processes in the JSON); for a
+server without children that is its own figure. The JSON records the CPU lists asked for, the ones the
+kernel reported (server_cpus_effective, bench_cpus_effective) and each core's busy share.
 `;
 
 export async function bench(argv: string[]): Promise<void> {
@@ -34,6 +46,9 @@ export async function bench(argv: string[]): Promise<void> {
       'inbound-chunk-ms': { type: 'string' },
       'onset-every': { type: 'string' },
       'server-node-arg': { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      'server-cpus': { type: 'string' },
+      'bench-cpus': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +58,8 @@ export async function bench(argv: string[]): Promise<void> {
   }
   const calls = positiveInt('--calls', values.calls);
   const defaults = DEFAULT_BRIDGE_BENCH;
+  // Checked before anything starts: a typo must not become an unpinned result.
+  for (const flag of ['server-cpus', 'bench-cpus'] as const) if (values[flag] !== undefined) parseCpuList(values[flag]);
   const result = await runBridgeBench({
     calls,
     durationS: positiveNumber('--duration', values.duration),
@@ -53,6 +70,9 @@ export async function bench(argv: string[]): Promise<void> {
     inboundChunkMs: optionalNumber('--inbound-chunk-ms', values['inbound-chunk-ms']) ?? defaults.inboundChunkMs,
     onsetEveryFrames: optionalNumber('--onset-every', values['onset-every']) ?? defaults.onsetEveryFrames,
     serverNodeArgs: values['server-node-arg'] ?? defaults.serverNodeArgs,
+    ...(values.workers !== undefined && { workers: positiveInt('--workers', values.workers) }),
+    ...(values['server-cpus'] !== undefined && { serverCpus: values['server-cpus'] }),
+    ...(values['bench-cpus'] !== undefined && { benchCpus: values['bench-cpus'] }),
     log: (line) => process.stderr.write(`bench: ${line}\n`),
   });
   const text = `${JSON.stringify(result, null, 2)}\n`;
