@@ -94,6 +94,8 @@ export class EngineSession {
   #startupAudioBytes = 0;
   #startupAudioLimit = 0;
   #startupMessages: string[] = [];
+  /** Recogniser rebuilds for new prompts, one after another, each acknowledged when its vocabulary is in use. */
+  #vocabulary: Promise<void> = Promise.resolve();
   #badMessages = 0;
   #lastMessageAt: number;
   #idleTimer: unknown;
@@ -194,7 +196,7 @@ export class EngineSession {
         return;
       case 'UpdatePrompt':
         agent.conversation.prompt = message.prompt;
-        return this.#send({ type: 'PromptUpdated' });
+        return this.#refreshVocabulary({ type: 'PromptUpdated' });
       case 'UpdateSpeak': {
         const speak = Array.isArray(message.speak) ? message.speak[0] : message.speak;
         agent.tts = this.deps.parts.createTextToSpeech(speak);
@@ -205,7 +207,7 @@ export class EngineSession {
         agent.think = list.map((t) => this.deps.parts.createThinkProvider(t));
         agent.thinkSettings = list[0]!;
         if (agent.thinkSettings.prompt !== undefined) agent.conversation.prompt = agent.thinkSettings.prompt;
-        return this.#send({ type: 'ThinkUpdated' });
+        return this.#refreshVocabulary({ type: 'ThinkUpdated' });
       }
       case 'InjectUserMessage':
         return this.#userTurn(message.content, this.deps.clock.now(), this.deps.clock.now());
@@ -217,6 +219,25 @@ export class EngineSession {
       case 'ForceEndTurn':
         return agent.listener.forceEnd();
     }
+  }
+
+  /**
+   * The recogniser only hears words its language model knows, and that model is built from the prompt and
+   * the think provider: a new prompt or provider needs a new recogniser. Thinking uses the change at once;
+   * `ack` goes out once speech is recognised with the new vocabulary (or the rebuild failed and the old one stays).
+   */
+  #refreshVocabulary(ack: ServerMessage): void {
+    const agent = this.#agent!;
+    const phrases = expectedPhrases(agent.settings, { ...agent.thinkSettings, prompt: agent.conversation.prompt }, agent.think[0]!);
+    this.#vocabulary = this.#vocabulary.then(async () => {
+      try {
+        const recognizer = await this.deps.parts.speechToText.createRecognizer(phrases);
+        agent.listener.useRecognizer(recognizer);
+      } catch (err) {
+        this.#log.warn({ err }, 'could not rebuild the recogniser for the new prompt; the previous vocabulary stays');
+      }
+      if (this.#state !== 'closed') this.#send(ack);
+    });
   }
 
   // ---- start-up -----------------------------------------------------------------------------------

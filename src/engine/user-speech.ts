@@ -42,10 +42,12 @@ export class UserSpeech {
   #prerollSamples = 0;
   /** Keeps results in utterance order even if the recogniser answers out of order. */
   #delivery: Promise<void> = Promise.resolve();
+  /** A recogniser for a new vocabulary, waiting for the current utterance to end. */
+  #next: SpeechRecognizer | undefined;
 
   constructor(
     private readonly vad: VoiceActivityDetector,
-    private readonly recognizer: SpeechRecognizer,
+    private recognizer: SpeechRecognizer,
     private readonly clock: Clock,
     private readonly events: UserSpeechEvents,
     private readonly options: UserSpeechOptions = DEFAULT_USER_SPEECH,
@@ -73,11 +75,28 @@ export class UserSpeech {
     if (this.#speaking) this.#end();
   }
 
+  /** Recognises from now on with `next` (a new prompt's vocabulary); an utterance under way finishes with the old one. */
+  useRecognizer(next: SpeechRecognizer): void {
+    if (this.#closed) return next.close();
+    this.#next?.close();
+    this.#next = next;
+    if (!this.#speaking) this.#swapRecognizer();
+  }
+
   close(): void {
     this.#closed = true;
     this.#preroll = [];
     this.vad.close();
     this.recognizer.close();
+    this.#next?.close();
+  }
+
+  #swapRecognizer(): void {
+    if (!this.#next) return;
+    // A finish() already asked of the old recogniser is answered before its close (the worker keeps order).
+    this.recognizer.close();
+    this.recognizer = this.#next;
+    this.#next = undefined;
   }
 
   #begin(): void {
@@ -99,6 +118,7 @@ export class UserSpeech {
     const quietForMs = atMs === undefined ? 0 : Math.min(Math.max(this.#fedMs - atMs, 0), MAX_END_OFFSET_MS);
     const endedAt = this.clock.now() - quietForMs;
     const text = this.recognizer.finish();
+    this.#swapRecognizer();
     this.#delivery = this.#delivery.then(async () => {
       try {
         const recognized = (await text).trim();

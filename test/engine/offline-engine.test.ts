@@ -38,3 +38,31 @@ test('offline engine: the seed agent greets, hears a spoken request and answers 
     await server.close();
   }
 });
+
+test('UpdatePrompt rebuilds what the recogniser can hear: a word only the new prompt names is recognised once PromptUpdated arrives', async () => {
+  const server = await startEngineServer({ env: {}, stt: { workers: 1 } });
+  try {
+    const settings = JSON.parse(readFileSync('config/agent.json', 'utf8')) as { agent: { greeting?: string } };
+    delete settings.agent.greeting;
+    const client = await V1TestClient.connect(server.url);
+    await client.waitForType('Welcome');
+    client.send(settings);
+    await client.waitForType('SettingsApplied', 30_000);
+    const ask = async () => {
+      const speech = mulawEncode(await spokenCaller('tell me about the purple giraffe'));
+      const audio = new Uint8Array(3200 + speech.length + 9600).fill(MULAW_SILENCE);
+      audio.set(speech, 3200);
+      const from = client.messages.length;
+      await client.streamRealtime(audio);
+      return String((await client.waitFor(isText('user'), 15_000, from)).content);
+    };
+    assert.doesNotMatch(await ask(), /giraffe/, 'the seed prompt does not name it, so the recogniser cannot hear it');
+    await client.waitFor((m) => m.type === 'AgentAudioDone', 30_000);
+    client.send({ type: 'UpdatePrompt', prompt: 'You work at a clinic whose lobby has a purple giraffe mural. Tell callers about the purple giraffe.' });
+    await client.waitForType('PromptUpdated', 30_000);
+    assert.match(await ask(), /purple giraffe/);
+    client.close();
+  } finally {
+    await server.close();
+  }
+});
