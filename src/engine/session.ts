@@ -94,8 +94,8 @@ export class EngineSession {
   #startupAudioBytes = 0;
   #startupAudioLimit = 0;
   #startupMessages: string[] = [];
-  /** Recogniser rebuilds for new prompts, one after another, each acknowledged when its vocabulary is in use. */
-  #vocabulary: Promise<void> = Promise.resolve();
+  /** Updates' acknowledgements in the order asked; a recogniser rebuild holds back its own and those after it. */
+  #updates: Promise<void> = Promise.resolve();
   #badMessages = 0;
   #lastMessageAt: number;
   #idleTimer: unknown;
@@ -200,7 +200,7 @@ export class EngineSession {
       case 'UpdateSpeak': {
         const speak = Array.isArray(message.speak) ? message.speak[0] : message.speak;
         agent.tts = this.deps.parts.createTextToSpeech(speak);
-        return this.#send({ type: 'SpeakUpdated' });
+        return this.#acknowledge({ type: 'SpeakUpdated' });
       }
       case 'UpdateThink': {
         const list = Array.isArray(message.think) ? message.think : [message.think];
@@ -229,13 +229,18 @@ export class EngineSession {
   #refreshVocabulary(ack: ServerMessage): void {
     const agent = this.#agent!;
     const phrases = expectedPhrases(agent.settings, { ...agent.thinkSettings, prompt: agent.conversation.prompt }, agent.think[0]!);
-    this.#vocabulary = this.#vocabulary.then(async () => {
+    this.#acknowledge(ack, async () => {
       try {
-        const recognizer = await this.deps.parts.speechToText.createRecognizer(phrases);
-        agent.listener.useRecognizer(recognizer);
+        agent.listener.useRecognizer(await this.deps.parts.speechToText.createRecognizer(phrases));
       } catch (err) {
         this.#log.warn({ err }, 'could not rebuild the recogniser for the new prompt; the previous vocabulary stays');
       }
+    });
+  }
+
+  #acknowledge(ack: ServerMessage, before?: () => Promise<void>): void {
+    this.#updates = this.#updates.then(async () => {
+      await before?.();
       if (this.#state !== 'closed') this.#send(ack);
     });
   }
