@@ -256,6 +256,10 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
     bench_cpus_effective: affinity.bench,
     // Each core's busy share over the measured window (everyone's work: server, bench, others).
     cpu_busy_percent: usage.server.perCpuBusyPercent.map(round),
+    // The machine's busy share from its idle time, and as /proc/stat's busy ticks count it (off by a fifth
+    // either way under loopback socket load on this VM: the first is the one others' share uses).
+    machine_busy_percent: round(usage.server.machineCpuPercent),
+    machine_tick_busy_percent: round(usage.server.machineTickBusyPercent),
     bench_cpu_percent: round(usage.bench.cpuPercent),
     // Everything else running on the machine meanwhile (other people's builds and tests): the share
     // of the cores neither the server nor the bench had.

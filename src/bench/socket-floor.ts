@@ -142,6 +142,11 @@ async function runLevel(options: SocketFloorOptions): Promise<Record<string, unk
         reads_per_s: perS(fwd1.callerReads - fwd0.callerReads + fwd1.agentReads - fwd0.agentReads),
         writes_per_s: perS(fwd1.callerWrites - fwd0.callerWrites + fwd1.agentWrites - fwd0.agentWrites),
         marks_dropped_per_s: perS(fwd1.marksDropped - fwd0.marksDropped),
+        // CPU per read or write the forwarder's JavaScript saw (each a syscall, plus its share of epoll).
+        us_per_read_or_write: round(
+          ((fwdUsage.cpuPercent / 100) * windowS * 1e6) /
+            Math.max(1, fwd1.callerReads - fwd0.callerReads + fwd1.agentReads - fwd0.agentReads + fwd1.callerWrites - fwd0.callerWrites + fwd1.agentWrites - fwd0.agentWrites),
+        ),
         rss_mb: round(fwdRss),
       },
       loadgen: {
@@ -163,6 +168,10 @@ async function runLevel(options: SocketFloorOptions): Promise<Record<string, unk
       cores_for_real_time: round((usPerHop(total) * targetHopsPerS) / 1e6),
       other_cpu_percent: round(Math.max(0, fwdUsage.machineCpuPercent - total)),
       cpu_busy_percent: fwdUsage.perCpuBusyPercent.map(round),
+      // The machine's busy share from its idle time, and as /proc/stat's busy ticks count it (off by a fifth
+      // either way under loopback socket load on this VM: the first is the one others' share uses).
+      machine_busy_percent: round(fwdUsage.machineCpuPercent),
+      machine_tick_busy_percent: round(fwdUsage.machineTickBusyPercent),
       cpu_cores: availableParallelism(),
       forwarder_cpus: options.forwarderCpus ?? null,
       loadgen_cpus: options.loadgenCpus ?? null,
