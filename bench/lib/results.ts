@@ -1,7 +1,7 @@
 // Where benchmark results go and what they say about the machine that produced them.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/bench/server-process.js';
 
@@ -10,7 +10,7 @@ export const RESULTS_DIR = join(PACKAGE_ROOT, 'bench/results');
 export function machine(): Record<string, unknown> {
   return {
     cpu: cpus()[0]?.model ?? 'unknown',
-    cores: availableParallelism(),
+    cores: cpus().length,
     memory_gb: Math.round(totalmem() / 2 ** 30),
     kernel: release(),
     node: process.version,

@@ -2,7 +2,7 @@
 // same load through the server under test, in its own process, whose agent is the echo peer.
 // Frames are timed end to end in the bench process (one clock); the baseline's figures are
 // subtracted to leave what the server adds.
-import { availableParallelism, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { ProcSampler, processTree, treeRssMb, type ProcUsage } from './proc-sampler.js';
 import { allowedCpus, pinProcess, threadCpus } from './cpu-affinity.js';
 import { ServerProcess } from './server-process.js';
@@ -264,7 +264,8 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
     // Everything else running on the machine meanwhile (other people's builds and tests): the share
     // of the cores neither the server nor the bench had.
     other_cpu_percent: round(Math.max(0, usage.server.machineCpuPercent - usage.server.cpuPercent - usage.bench.cpuPercent)),
-    cpu_cores: availableParallelism(),
+    // The machine's cores (availableParallelism() would give the bench's own, 1 when pinned to one CPU).
+    cpu_cores: cpus().length,
     load_average_1m: round(loadavg()[0]!),
     driver_threads: options.driverThreads,
     bench_thread_utilization: { peer: round(run.busy.peer), drivers: run.busy.drivers.map(round) },

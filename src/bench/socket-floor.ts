@@ -6,7 +6,7 @@
 // cleanly into the forwarder's share (what a server can never go below) and the load generator's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { allowedCpus, pinProcess, pinnedCommand, threadCpus } from './cpu-affinity.js';
 import { FRAME_MS } from './frame-stamp.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
@@ -172,7 +172,7 @@ async function runLevel(options: SocketFloorOptions): Promise<Record<string, unk
       // either way under loopback socket load on this VM: the first is the one others' share uses).
       machine_busy_percent: round(fwdUsage.machineCpuPercent),
       machine_tick_busy_percent: round(fwdUsage.machineTickBusyPercent),
-      cpu_cores: availableParallelism(),
+      cpu_cores: cpus().length,
       forwarder_cpus: options.forwarderCpus ?? null,
       loadgen_cpus: options.loadgenCpus ?? null,
       forwarder_cpus_effective: affinity.forwarder,
