@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { executionAsyncId } from 'node:async_hooks';
 import { z } from 'zod';
-import { startBridge, randomBytes, sleep } from '../helpers/bridge-harness.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBridge, randomBytes, sleep, type BridgeHarness } from '../helpers/bridge-harness.js';
+import { mulawDecode } from '../../src/audio/mulaw.js';
 import { loadAgentSettings } from '../../src/config/agent-config.js';
 import { FunctionRegistry } from '../../src/tools/registry.js';
 import { dtmfText } from '../../src/engine/think/dtmf.js';
@@ -359,14 +363,37 @@ test('malformed input is counted and survived; other calls are untouched; a garb
   }
 });
 
-test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, agent right as played', async () => {
-  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { mulawDecode } = await import('../../src/audio/mulaw.js');
+/** A bridge writing recordings to a fresh folder, and each call's WAV read back as its two channels. */
+async function withRecordings(run: (h: BridgeHarness, channels: (callSid: string) => { left: Int16Array; right: Int16Array }) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), 'pa-rec-'));
   const h = await startBridge({ env: { RECORDINGS_DIR: dir } });
   try {
+    await run(h, (callSid) => {
+      const wav = readFileSync(join(dir, `${callSid}.wav`));
+      assert.equal(wav.readUInt16LE(22), 2, 'two channels');
+      assert.equal(wav.readUInt32LE(24), 8000);
+      const frames = (wav.length - 44) / 4;
+      const left = new Int16Array(frames);
+      const right = new Int16Array(frames);
+      for (let i = 0; i < frames; i++) {
+        left[i] = wav.readInt16LE(44 + i * 4);
+        right[i] = wav.readInt16LE(46 + i * 4);
+      }
+      return { left, right };
+    });
+  } finally {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function callEnded(h: BridgeHarness): Promise<void> {
+  await h.waitForEvent('call_ended');
+  await Promise.all([...h.server.sessions].map((s) => s.done));
+}
+
+test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, agent right as played', () =>
+  withRecordings(async (h, channels) => {
     const { call, agent } = await h.connectedCall();
     const callerAudio = Buffer.alloc(160 * 25, 0x10); // 500 ms of a loud constant
     await call.streamAudio(callerAudio);
@@ -374,39 +401,18 @@ test('RECORDINGS_DIR: each call is written as a two-channel WAV, caller left, ag
     agent.send({ type: 'AgentAudioDone' });
     await call.streamSilence(600);
     call.hangUp();
-    await h.waitForEvent('call_ended');
-    await Promise.all([...h.server.sessions].map((s) => s.done));
-    await sleep(100);
-    const wav = readFileSync(join(dir, `${call.callSid}.wav`));
-    assert.equal(wav.readUInt16LE(22), 2, 'two channels');
-    assert.equal(wav.readUInt32LE(24), 8000);
-    const frames = (wav.length - 44) / 4;
-    const left = new Int16Array(frames);
-    const right = new Int16Array(frames);
-    for (let i = 0; i < frames; i++) {
-      left[i] = wav.readInt16LE(44 + i * 4);
-      right[i] = wav.readInt16LE(46 + i * 4);
-    }
+    await callEnded(h);
+    const { left, right } = channels(call.callSid);
     const callerLevel = mulawDecode(Buffer.from([0x10]))[0]!;
     const agentLevel = mulawDecode(Buffer.from([0x90]))[0]!;
     assert.equal(left.filter((v) => v === callerLevel).length, 4000, 'all of the caller audio, on the left');
     assert.equal(right.filter((v) => v === agentLevel).length, 1600, 'all of the agent audio, on the right');
     const firstAgent = right.findIndex((v) => v === agentLevel);
     assert.ok(firstAgent >= 3500, `agent audio starts after the caller spoke (sample ${firstAgent})`);
-  } finally {
-    await h.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('RECORDINGS_DIR: agent audio cut off by a barge-in is recorded up to the clear, not dropped with the unplayed rest', async () => {
-  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { mulawDecode } = await import('../../src/audio/mulaw.js');
-  const dir = mkdtempSync(join(tmpdir(), 'pa-rec-'));
-  const h = await startBridge({ env: { RECORDINGS_DIR: dir } });
-  try {
+test('RECORDINGS_DIR: agent audio cut off by a barge-in is recorded up to the clear, not dropped with the unplayed rest', () =>
+  withRecordings(async (h, channels) => {
     const { call, agent } = await h.connectedCall();
     const silence = call.streamSilence(1500);
     agent.sendAudio(Buffer.alloc(8000, 0x90)); // one chunk of 1 s: its mark never echoes as played
@@ -414,19 +420,11 @@ test('RECORDINGS_DIR: agent audio cut off by a barge-in is recorded up to the cl
     agent.send({ type: 'UserStartedSpeaking' });
     await silence;
     call.hangUp();
-    await h.waitForEvent('call_ended');
-    await Promise.all([...h.server.sessions].map((s) => s.done));
-    const wav = readFileSync(join(dir, `${call.callSid}.wav`));
+    await callEnded(h);
     const agentLevel = mulawDecode(Buffer.from([0x90]))[0]!;
-    let agentSamples = 0;
-    for (let offset = 46; offset < wav.length; offset += 4) if (wav.readInt16LE(offset) === agentLevel) agentSamples++;
-    const heardMs = agentSamples / 8;
+    const heardMs = channels(call.callSid).right.filter((v) => v === agentLevel).length / 8;
     assert.ok(heardMs > 250 && heardMs < 700, `about the 400 ms played before the clear is on record, got ${heardMs} ms`);
-  } finally {
-    await h.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('a turn spanning two replies (before and after a function call) is one turn; a barge-in in the second counts what was heard of both', async () => {
   const functions = new FunctionRegistry([{ name: 'lookup', schema: z.object({}), run: async () => ({ found: true }) }]);
