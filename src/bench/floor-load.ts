@@ -7,8 +7,9 @@
 // timed each way on one clock, and per-call sequence numbers show loss.
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { FRAME_MS, FrameFlag, monoMs, readStamp, writeStamp } from './frame-stamp.js';
+import { FrameFlag, monoMs, readStamp, writeStamp, type FrameStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
+import { SlotClock } from './slot-clock.js';
 
 /** Message layout: [0] type, [1] 0, [2..3] total length (u16 LE), [4..27] the bench stamp, then filler. */
 export const FloorType = { hello: 0x48, caller: 0x43, agent: 0x41, mark: 0x4d } as const;
@@ -64,8 +65,6 @@ interface FloorCall {
   pendingMarks: number;
 }
 
-const SLOTS = 10;
-const SLOT_MS = FRAME_MS / SLOTS;
 const CONNECT_CONCURRENCY = 64;
 const PAIRING_TIMEOUT_MS = 30_000;
 
@@ -105,7 +104,7 @@ export class FloorLoad {
   readonly #options: FloorLoadOptions;
   readonly #calls: FloorCall[] = [];
   readonly #byIndex = new Map<number, FloorCall>();
-  readonly #slots: FloorCall[][] = Array.from({ length: SLOTS }, () => []);
+  readonly #clock = new SlotClock<FloorCall>((call) => this.#serviceCall(call));
   readonly #templates: Record<'caller' | 'agent' | 'mark' | 'hello', Buffer>;
   readonly #inbound = new SequenceTracker();
   readonly #outbound = new SequenceTracker();
@@ -117,11 +116,6 @@ export class FloorLoad {
   #paired = 0;
   #onPaired: (() => void) | undefined;
   #phase: Phase = 'idle';
-  #clockStart = 0;
-  #tick = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #lateTicks = 0;
-  #maxTickLagMs = 0;
 
   constructor(options: FloorLoadOptions) {
     this.#options = options;
@@ -160,17 +154,13 @@ export class FloorLoad {
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, PAIRING_TIMEOUT_MS).unref());
       await Promise.race([paired, timeout]);
     }
-    for (const call of this.#calls) if (call.agent) this.#slots[call.index % SLOTS]!.push(call);
+    for (const call of this.#calls) if (call.agent) this.#clock.add(call.index, call);
     return this.#paired;
   }
 
   setPhase(phase: Exclude<Phase, 'idle'>): void {
     this.#phase = phase;
-    if (phase !== 'quiet' && this.#timer === undefined) {
-      this.#clockStart = monoMs();
-      this.#tick = 0;
-      this.#scheduleTick();
-    }
+    if (phase !== 'quiet') this.#clock.start();
   }
 
   counts(): FloorCounts {
@@ -178,8 +168,7 @@ export class FloorLoad {
   }
 
   async finish(): Promise<FloorReport> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clock.stop();
     for (const call of this.#calls) {
       call.caller.destroy();
       call.agent?.destroy();
@@ -192,8 +181,8 @@ export class FloorLoad {
       outboundLatencyMs: this.#outboundLatency.take(),
       inboundBreaks: this.#inbound.breaks,
       outboundBreaks: this.#outbound.breaks,
-      lateTicks: this.#lateTicks,
-      maxTickLagMs: this.#maxTickLagMs,
+      lateTicks: this.#clock.lateTicks,
+      maxTickLagMs: this.#clock.maxTickLagMs,
       failures: this.#failures.slice(0, 10),
     };
   }
@@ -254,12 +243,9 @@ export class FloorLoad {
       return;
     }
     if (type !== FloorType.caller) return;
-    const now = monoMs();
-    const stamp = readStamp(buf, offset + HEADER_BYTES);
+    const stamp = this.#receive(buf, offset, this.#inbound, this.#inboundLatency);
     if (!stamp) return;
     this.#counts.agentReceived++;
-    this.#inbound.see(stamp.call, stamp.seq);
-    if (stamp.flags & FrameFlag.measured) this.#inboundLatency.add(now - stamp.sentAtMs);
     socket.write(this.#message(this.#templates.agent, call.index, call.agentSeq++, stamp.flags & FrameFlag.measured, monoMs()));
     this.#counts.agentSent++;
   }
@@ -267,32 +253,20 @@ export class FloorLoad {
   /** The caller side: time the agent's frame; a mark echo for it goes back with the next frame. */
   #onCallerMessage(call: FloorCall, buf: Buffer, offset: number): void {
     if (buf[offset] !== FloorType.agent) return;
-    const now = monoMs();
-    const stamp = readStamp(buf, offset + HEADER_BYTES);
-    if (!stamp) return;
+    if (!this.#receive(buf, offset, this.#outbound, this.#outboundLatency)) return;
     this.#counts.callerReceived++;
-    this.#outbound.see(stamp.call, stamp.seq);
-    if (stamp.flags & FrameFlag.measured) this.#outboundLatency.add(now - stamp.sentAtMs);
     if (this.#options.markEcho) call.pendingMarks++;
   }
 
-  // ---- the shared clock (as in load-driver.ts) ------------------------------------------------
-
-  #scheduleTick(): void {
-    const due = this.#clockStart + this.#tick * SLOT_MS;
-    this.#timer = setTimeout(() => this.#onClock(), Math.max(0, due - monoMs()));
-  }
-
-  #onClock(): void {
+  /** Both directions are judged alike (complete and in order per call, timed when measured), each on its own tracker and samples. */
+  #receive(buf: Buffer, offset: number, sequence: SequenceTracker, latency: LatencySamples): FrameStamp | undefined {
+    // Read the clock before decoding, so the decode is not counted as travel time.
     const now = monoMs();
-    for (let due = this.#clockStart + this.#tick * SLOT_MS; due <= now; due = this.#clockStart + this.#tick * SLOT_MS) {
-      const lag = now - due;
-      if (lag > FRAME_MS) this.#lateTicks++;
-      if (lag > this.#maxTickLagMs) this.#maxTickLagMs = lag;
-      for (const call of this.#slots[this.#tick % SLOTS]!) this.#serviceCall(call);
-      this.#tick++;
-    }
-    this.#scheduleTick();
+    const stamp = readStamp(buf, offset + HEADER_BYTES);
+    if (!stamp) return undefined;
+    sequence.see(stamp.call, stamp.seq);
+    if (stamp.flags & FrameFlag.measured) latency.add(now - stamp.sentAtMs);
+    return stamp;
   }
 
   #serviceCall(call: FloorCall): void {

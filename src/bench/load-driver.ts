@@ -5,6 +5,7 @@
 import WebSocket from 'ws';
 import { FRAME_BYTES, FRAME_MS, FrameFlag, monoMs, newFrame, readStamp, writeStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
+import { SlotClock } from './slot-clock.js';
 
 export interface DriverOptions {
   url: string;
@@ -65,8 +66,6 @@ export function sourceAddressFor(index: number): string {
   return `127.1.${Math.floor(group / 250)}.${(group % 250) + 1}`;
 }
 
-const SLOTS = 10;
-const SLOT_MS = FRAME_MS / SLOTS;
 const CONNECT_CONCURRENCY = 64;
 const MEDIA_PREFIX = '{"event":"media"';
 const SILENCE_PAYLOAD = Buffer.alloc(FRAME_BYTES, 0xff).toString('base64');
@@ -75,16 +74,11 @@ const PAYLOAD_KEY = '"payload":"';
 export class LoadDriver {
   readonly #options: DriverOptions;
   readonly #calls: DriverCall[] = [];
-  readonly #slots: DriverCall[][] = Array.from({ length: SLOTS }, () => []);
+  readonly #clock = new SlotClock<DriverCall>((call) => this.#serviceCall(call));
   readonly #outbound = new SequenceTracker();
   readonly #outboundLatency = new LatencySamples();
   #phase: Phase = 'idle';
   #inboundSent = 0;
-  #clockStart = 0;
-  #tick = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #lateTicks = 0;
-  #maxTickLagMs = 0;
   readonly #failures: string[] = [];
 
   constructor(options: DriverOptions) {
@@ -99,7 +93,7 @@ export class LoadDriver {
         try {
           const call = await this.#open(index);
           this.#calls.push(call);
-          this.#slots[index % SLOTS]!.push(call);
+          this.#clock.add(index, call);
         } catch (err) {
           this.#failures.push(`call ${index}: ${(err as Error).message}`);
         }
@@ -112,11 +106,7 @@ export class LoadDriver {
   /** Frames flow from now on; only frames sent while measuring are timed. */
   setPhase(phase: Exclude<Phase, 'idle'>): void {
     this.#phase = phase;
-    if (phase !== 'quiet' && this.#timer === undefined) {
-      this.#clockStart = monoMs();
-      this.#tick = 0;
-      this.#scheduleTick();
-    }
+    if (phase !== 'quiet') this.#clock.start();
   }
 
   counts(): DriverCounts {
@@ -125,8 +115,7 @@ export class LoadDriver {
 
   /** Sends `stop` on every call and waits (bounded) for the server to close each stream. */
   async hangUp(timeoutMs: number): Promise<DriverReport> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clock.stop();
     const deadline = new Promise<number>((resolve) => setTimeout(() => resolve(-1), timeoutMs).unref());
     let completed = 0;
     await Promise.all(
@@ -153,8 +142,8 @@ export class LoadDriver {
       outboundBreaks: this.#outbound.breaks,
       outboundLatencyMs: this.#outboundLatency.take(),
       clearsAt,
-      lateTicks: this.#lateTicks,
-      maxTickLagMs: this.#maxTickLagMs,
+      lateTicks: this.#clock.lateTicks,
+      maxTickLagMs: this.#clock.maxTickLagMs,
     };
   }
 
@@ -207,26 +196,7 @@ export class LoadDriver {
     return call;
   }
 
-  // ---- the shared clock -----------------------------------------------------------------------
-
-  #scheduleTick(): void {
-    const due = this.#clockStart + this.#tick * SLOT_MS;
-    this.#timer = setTimeout(() => this.#onClock(), Math.max(0, due - monoMs()));
-  }
-
-  /** Runs every slot that is due (catching up after a stall, so the frame rate stays real time). */
-  #onClock(): void {
-    const now = monoMs();
-    for (let due = this.#clockStart + this.#tick * SLOT_MS; due <= now; due = this.#clockStart + this.#tick * SLOT_MS) {
-      const lag = now - due;
-      if (lag > FRAME_MS) this.#lateTicks++;
-      if (lag > this.#maxTickLagMs) this.#maxTickLagMs = lag;
-      const slot = this.#slots[this.#tick % SLOTS]!;
-      for (const call of slot) this.#serviceCall(call);
-      this.#tick++;
-    }
-    this.#scheduleTick();
-  }
+  // ---- each call's frame, from the shared clock ----------------------------------------------
 
   #serviceCall(call: DriverCall): void {
     if (call.ws.readyState !== WebSocket.OPEN) return;
