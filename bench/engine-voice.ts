@@ -3,7 +3,8 @@
 // latency is from the end of the caller's audio to the first agent audio frame the caller receives
 // (the `phone-agent call` measure). Then the same call at rising concurrency, to find how many this
 // machine serves in real time: every turn answered and voice-to-voice p95 under 1 s.
-//   node dist/bench/engine-voice.js [--levels 1,5,10,20,30] [--repeat N]
+//   node dist/bench/engine-voice.js [--levels 1,5,10,20,30] [--repeat N] [--workers N]
+// --workers N runs the server as a primary and N workers (WORKERS=N), each with its own engine.
 import { parseArgs } from 'node:util';
 import { mulawEncode } from '../src/audio/mulaw.js';
 import { spokenCaller } from '../src/engine/speak/phone-channel.js';
@@ -23,10 +24,12 @@ const SCRIPT = [
 /** Real time means every turn answered, and answered about as fast as with one call. */
 const REAL_TIME_P95_MS = 1000;
 
-const { values } = parseArgs({ options: { levels: { type: 'string', default: '1,5,10,20,30' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { levels: { type: 'string', default: '1,5,10,20,30' }, repeat: { type: 'string', default: '3' }, workers: { type: 'string' } },
+});
 const utterances = await Promise.all(SCRIPT.map(async (text) => ({ text, label: text, mulaw: Buffer.from(mulawEncode(await spokenCaller(text))) })));
 
-const server = await ServerProcess.start({ env: { AGENT_URL: '', DEEPGRAM_API_KEY: '' } });
+const server = await ServerProcess.start({ env: { AGENT_URL: '', DEEPGRAM_API_KEY: '', ...(values.workers && { WORKERS: values.workers }) } });
 const levels: Array<Record<string, unknown>> = [];
 let single: Record<string, unknown> | undefined;
 try {
@@ -52,7 +55,7 @@ try {
   for (const concurrency of values.levels.split(',').map(Number)) {
     if (!server.alive) throw new Error(`the server died:\n${server.outputTail}`);
     log(`${concurrency} concurrent calls`);
-    const sampler = new ProcSampler(server.pid);
+    const sampler = new ProcSampler(server.pid, { tree: true });
     // Callers do not all start at once: spread over two seconds, their turns interleave as in life.
     const reports = await Promise.all(Array.from({ length: concurrency }, (_, i) => sleep((2000 * i) / concurrency).then(call)));
     const usage = sampler.stop();
