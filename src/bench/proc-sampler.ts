@@ -76,7 +76,8 @@ export function processTree(root: number): ProcInfo[] {
       // Field 22, starttime: a pid reused by a later process has a later start.
       key: `${pid}@${fields[19]}`,
       cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND,
-      rssMb: rss,
+      // An exited child not yet reaped (a zombie, e.g. a finished flite) has no VmRSS: it holds no memory.
+      rssMb: Number.isNaN(rss) ? 0 : rss,
     });
     pending.push(...(children.get(pid) ?? []));
   }

@@ -111,3 +111,19 @@ test('pinning a running process pins every thread of it, not the children it alr
     await stop(parent);
   }
 });
+
+test('an exited child not yet reaped (a zombie) counts as no memory, not as NaN for the whole tree', async () => {
+  // The shell starts a child that exits at once, then becomes `sleep`, which never reaps it.
+  const parent = spawn('sh', ['-c', 'true & exec sleep 5'], { stdio: 'ignore' });
+  try {
+    let tree = processTree(parent.pid!);
+    for (let i = 0; i < 100 && tree.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      tree = processTree(parent.pid!);
+    }
+    assert.equal(tree.length, 2, 'the shell-turned-sleep and its zombie child');
+    assert.ok(Number.isFinite(treeRssMb(parent.pid!)) && treeRssMb(parent.pid!) > 0);
+  } finally {
+    await stop(parent);
+  }
+});
