@@ -29,7 +29,10 @@ const { values } = parseArgs({
 });
 const utterances = await Promise.all(SCRIPT.map(async (text) => ({ text, label: text, mulaw: Buffer.from(mulawEncode(await spokenCaller(text))) })));
 
-const server = await ServerProcess.start({ env: { AGENT_URL: '', DEEPGRAM_API_KEY: '', ...(values.workers && { WORKERS: values.workers }) } });
+// Every caller comes from 127.0.0.1: past the default burst of stream upgrades per address they would be refused (429).
+const server = await ServerProcess.start({
+  env: { AGENT_URL: '', DEEPGRAM_API_KEY: '', RATE_LIMIT_BURST: '1000', ...(values.workers && { WORKERS: values.workers }) },
+});
 const levels: Array<Record<string, unknown>> = [];
 let single: Record<string, unknown> | undefined;
 try {
