@@ -20,7 +20,9 @@ const LAST_NAMES = [
 ];
 
 const REQUESTS = [
-  "i'd like to book an appointment", 'i want to make an appointment', 'i need to schedule an appointment',
+  "i'd like to book an appointment", 'i would like to book an appointment', 'hi i would like to book an appointment',
+  'hello i would like to make an appointment', 'i would like to reschedule my appointment', 'i would like to cancel my appointment',
+  'i want to make an appointment', 'i need to schedule an appointment',
   'can i book an appointment', 'i need to see the doctor', 'can i come in', 'do you have any openings',
   'what times are available', 'do you have anything available', 'i need a checkup', 'i need a physical',
   'i want to reschedule my appointment', 'i need to reschedule', 'can i move my appointment', 'i need to change my appointment',
