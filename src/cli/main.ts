@@ -46,13 +46,13 @@ async function serve(): Promise<void> {
   try {
     env = parseEnv(process.env);
   } catch (err) {
-    return exitOnConfigError(err);
+    return exitOnStartupError(err);
   }
   const root = createLogger({ level: env.LOG_LEVEL });
   if (cluster.isPrimary && env.WORKERS > 1) return servePrimary(env, root);
   const link = cluster.isWorker ? new PrimaryLink() : undefined;
   const logger = cluster.isWorker ? root.child({ worker: cluster.worker!.id }) : root;
-  const app = await startApp(env, { logger, cluster: link }).catch(exitOnConfigError);
+  const app = await startApp(env, { logger, cluster: link }).catch(exitOnStartupError);
   if (link) link.listening(app.url);
   else announce(env, logger, app.url);
   let stopping = false;
@@ -80,7 +80,7 @@ async function serve(): Promise<void> {
 
 /** WORKERS > 1: this process forks the workers and keeps what they share (src/cluster/primary.ts). */
 async function servePrimary(env: Env, logger: Logger): Promise<void> {
-  const primary = await startClusterPrimary(env, logger).catch(exitOnConfigError);
+  const primary = await startClusterPrimary(env, logger).catch(exitOnStartupError);
   const stop = (signal: NodeJS.Signals) =>
     void primary.shutdown(signal).then((code) => {
       logger.info({ code }, 'every worker has stopped');
@@ -103,10 +103,16 @@ function announce(env: Env, logger: Logger, url: string): void {
   if (!env.TWILIO_AUTH_TOKEN) logger.warn('TWILIO_AUTH_TOKEN is not set: Twilio signature checks are OFF');
 }
 
-function exitOnConfigError(err: unknown): never {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`phone-agent: ${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
+/** Startup problems a user can fix get one plain line; anything else is a bug and keeps its stack. */
+function exitOnStartupError(err: unknown): never {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const message =
+    err instanceof ConfigError
+      ? err.message
+      : code === 'EADDRINUSE' || code === 'EACCES'
+        ? `cannot listen on HOST ${process.env.HOST ?? '0.0.0.0'} PORT ${process.env.PORT ?? 5000}: ${code === 'EADDRINUSE' ? 'the address is in use (another server is running there?)' : 'permission denied'}`
+        : undefined;
+  if (message === undefined) throw err;
+  process.stderr.write(`phone-agent: ${message}\n`);
+  process.exit(1);
 }

@@ -185,3 +185,20 @@ test('WORKERS is validated before any worker starts', async () => {
   const server = startServeProcess({ WORKERS: 'lots' });
   await assert.rejects(server, /WORKERS: must be a whole number from 1 to 64, or auto/);
 });
+
+test('a port already in use stops serve with one plain line, with and without workers', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = String((blocker.address() as { port: number }).port);
+  try {
+    for (const workers of ['1', '2']) {
+      await assert.rejects(
+        startServeProcess({ WORKERS: workers, PORT: port }),
+        (err: Error) => err.message.includes(`phone-agent: cannot listen on HOST 127.0.0.1 PORT ${port}: the address is in use`) && !/\n\s+at /.test(err.message),
+      );
+    }
+  } finally {
+    blocker.close();
+  }
+});
