@@ -5,6 +5,7 @@
 import { cpus, loadavg } from 'node:os';
 import { ProcSampler, processTree, treeRssMb, type ProcUsage } from './proc-sampler.js';
 import { allowedCpus, pinProcess, threadCpus } from './cpu-affinity.js';
+import { fetchServerView, type ServerView } from './server-view.js';
 import { ServerProcess } from './server-process.js';
 import { WorkerClient } from './worker-rpc.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
@@ -113,12 +114,27 @@ async function runPinned(options: BridgeBenchOptions): Promise<Record<string, un
         midLoad: () => options.midLoad?.(server.pid),
       });
       if (!server.alive) throw new Error(`the server died under load:\n${server.outputTail}`);
-      return summarize(options, measured, baseline, idleRssMb, affinity);
+      return { ...summarize(options, measured, baseline, idleRssMb, affinity), server_view: await readServerView(server.url, options) };
     } finally {
       await server.stop();
     }
   } finally {
     await Promise.all([peerWorker, ...driverWorkers].map((w) => w.terminate()));
+  }
+}
+
+/** The server's /metrics once every call has ended there (or after 5 s); null if it cannot be read. */
+async function readServerView(url: string, options: BridgeBenchOptions): Promise<ServerView | null> {
+  try {
+    let view = await fetchServerView(url);
+    for (let waited = 0; view.calls_ended < options.calls && waited < 5000; waited += 100) {
+      await sleep(100);
+      view = await fetchServerView(url);
+    }
+    return view;
+  } catch (err) {
+    options.log(`could not read the server's /metrics: ${(err as Error).message}`);
+    return null;
   }
 }
 

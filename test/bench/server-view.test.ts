@@ -1,0 +1,34 @@
+// The bench's reading of the server's /metrics, checked against what the server's own registry prints.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Metrics } from '../../src/observability/metrics.js';
+import { parsePrometheusText, serverView } from '../../src/bench/server-view.js';
+
+test("the server's view: counters summed over labels, drops by reason, store writes from the histogram", async () => {
+  const metrics = new Metrics({ defaultMetrics: false });
+  try {
+    metrics.callsTotal.inc({ outcome: 'completed' }, 3);
+    metrics.callsTotal.inc({ outcome: 'agent_hangup' }, 2);
+    metrics.framesInPending = 500;
+    metrics.framesOutPending = 450;
+    metrics.framesDropped.inc({ reason: 'barge_in' }, 7);
+    metrics.malformedMessages.inc({ source: 'twilio' });
+    for (let i = 0; i < 98; i++) metrics.storeWriteLatency.observe(0.0004);
+    metrics.storeWriteLatency.observe(0.02);
+    metrics.storeWriteLatency.observe(0.02);
+    const text = await metrics.registry.metrics();
+    assert.ok(parsePrometheusText(text).some((s) => s.name === 'phone_agent_calls_total' && s.labels.outcome === 'agent_hangup' && s.value === 2));
+    const view = serverView(text);
+    assert.equal(view.calls_ended, 5);
+    assert.equal(view.frames_in, 500);
+    assert.equal(view.frames_out, 450);
+    assert.deepEqual(view.frames_dropped, { barge_in: 7 });
+    assert.equal(view.malformed_messages, 1);
+    assert.equal(view.store_batches, 100);
+    assert.equal(view.store_write_mean_ms, 0.792);
+    // 98 of 100 writes are in the 0.5 ms bucket; the 99th is in the 25 ms one.
+    assert.equal(view.store_write_p99_ms_at_most, 25);
+  } finally {
+    metrics.close();
+  }
+});
