@@ -96,6 +96,7 @@ export class EngineSession {
   #startupMessages: string[] = [];
   /** Updates' acknowledgements in the order asked; a recogniser rebuild holds back its own and those after it. */
   #updates: Promise<void> = Promise.resolve();
+  #vocabularyVersion = 0;
   #badMessages = 0;
   #lastMessageAt: number;
   #idleTimer: unknown;
@@ -228,8 +229,11 @@ export class EngineSession {
    */
   #refreshVocabulary(ack: ServerMessage): void {
     const agent = this.#agent!;
-    const phrases = expectedPhrases(agent.settings, { ...agent.thinkSettings, prompt: agent.conversation.prompt }, agent.think[0]!);
+    const version = ++this.#vocabularyVersion;
     this.#acknowledge(ack, async () => {
+      // A burst of updates builds one recogniser, for the last of them: the earlier ones are only acknowledged.
+      if (version !== this.#vocabularyVersion || this.#state === 'closed') return;
+      const phrases = expectedPhrases(agent.settings, { ...agent.thinkSettings, prompt: agent.conversation.prompt }, agent.think[0]!);
       try {
         agent.listener.useRecognizer(await this.deps.parts.speechToText.createRecognizer(phrases));
       } catch (err) {

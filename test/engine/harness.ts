@@ -80,6 +80,8 @@ export interface TestEngine {
   server: EngineServer;
   engine: Engine;
   think: ScriptedThink;
+  /** The expected phrases of every recogniser built, in order. */
+  recognizerBuilds: string[][];
   connect(): Promise<V1TestClient>;
   /** Connects, sends Settings, waits for SettingsApplied (and the greeting's end when there is one). */
   converse(settings?: Record<string, unknown>): Promise<V1TestClient>;
@@ -89,8 +91,14 @@ export interface TestEngine {
 export async function startTestEngine(session: Partial<EngineSessionOptions> = {}): Promise<TestEngine> {
   const think = new ScriptedThink();
   const speechToText = new PocketsphinxSpeechToText({ workers: 1 });
+  const recognizerBuilds: string[][] = [];
   const parts: EngineParts = {
-    speechToText,
+    speechToText: {
+      createRecognizer(phrases) {
+        recognizerBuilds.push([...phrases]);
+        return speechToText.createRecognizer(phrases);
+      },
+    },
     createVad: () => createSileroVad(),
     createTextToSpeech: () => new FliteTextToSpeech(),
     createThinkProvider: () => think,
@@ -106,6 +114,7 @@ export async function startTestEngine(session: Partial<EngineSessionOptions> = {
     server,
     engine,
     think,
+    recognizerBuilds,
     connect,
     async converse(settings = BASE_SETTINGS) {
       const client = await connect();

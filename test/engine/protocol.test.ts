@@ -85,6 +85,19 @@ describe('engine V1 protocol', () => {
     client.close();
   });
 
+  test('a burst of UpdatePrompts: every one acknowledged in order, one recogniser built, for the last prompt', async () => {
+    const client = await t.converse();
+    const before = t.recognizerBuilds.length;
+    const prompts = ['You sell kites.', 'You sell boats.', 'You sell lamps.', 'You sell tulips.', 'You sell violins.'];
+    for (const prompt of prompts) client.send({ type: 'UpdatePrompt', prompt });
+    for (let i = 0; i < 100 && client.ofType('PromptUpdated').length < prompts.length; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(client.ofType('PromptUpdated').length, prompts.length);
+    const builds = t.recognizerBuilds.slice(before);
+    assert.ok(builds.length >= 1 && builds.length < prompts.length, `${builds.length} recognisers built for ${prompts.length} updates`);
+    assert.ok(builds.at(-1)!.includes('You sell violins.'), 'the last build has the last prompt');
+    client.close();
+  });
+
   test('the greeting is spoken first, in mulaw 8 kHz', async () => {
     const client = await t.converse(settingsWith({ agent: { greeting: 'Hello, thanks for calling.' } }));
     const types = client.messages.map((m) => m.type);
