@@ -1,6 +1,6 @@
 // Text-to-speech with Debian's `flite` binary. The kal voice is natively 8 kHz and synthesises a
-// sentence in ~15 ms, so a process per sentence is cheap enough and keeps crashes out of the server.
-import { spawn } from 'node:child_process';
+// sentence in ~15 ms, so a process per sentence is cheap enough and keeps crashes out of the server;
+// the processes are started by a small helper (flite-process.ts), never by the server's event loop.
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { ENGINE_SAMPLE_RATE, type TextToSpeech } from '../types.js';
 import { readWav, type PcmAudio } from '../../audio/wav.js';
 import { resampleLinear } from '../../audio/resample.js';
 import { bandLimit } from './filters.js';
+import { fliteProcess } from './flite-process.js';
 
 export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
 export type FliteVoice = (typeof FLITE_VOICES)[number];
@@ -32,17 +33,11 @@ export async function fliteSpeech(text: string, voice: FliteVoice = 'kal', signa
   }
 }
 
-function runFlite(args: string[], signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('flite', args, { stdio: ['ignore', 'ignore', 'pipe'], signal });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new FliteUnavailableError(err) : err));
-    child.on('close', (code) => {
-      if (code === 0 && !stderr.includes("can't")) resolve();
-      else if (!signal?.aborted) reject(new Error(`flite failed (exit ${code}): ${stderr.trim()}`));
-    });
-  });
+async function runFlite(args: string[], signal: AbortSignal | undefined): Promise<void> {
+  const { code, stderr, missing } = await fliteProcess.run(args, signal);
+  if (missing) throw new FliteUnavailableError(new Error(stderr));
+  if (signal?.aborted) throw signal.reason;
+  if (code !== 0 || stderr.includes("can't")) throw new Error(`flite failed (exit ${code}): ${stderr.trim()}`);
 }
 
 /** Speech as 8 kHz PCM; 16 kHz voices are low-passed below the new Nyquist before decimation. */

@@ -62,3 +62,38 @@ test('the phone channel removes what a telephone line cannot carry', () => {
   assert.ok(rms(settle(phoneChannel(tone(6000), rate))) < 1000, 'high frequencies are cut, not aliased');
   assert.equal(phoneChannel(tone(1000), rate).length, 8000);
 });
+
+test('flite is started by the helper process, never by this one (a start from a large process stalls its event loop)', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { fliteProcess } = await import('../../../src/engine/speak/flite-process.js');
+  const children = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  const isFlite = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'flite';
+    } catch {
+      return false; // already gone
+    }
+  };
+  let underHelper = 0;
+  let underSelf = 0;
+  let done = false;
+  const batch = Promise.all(Array.from({ length: 12 }, (_, i) => synthesizeSpeech(`${SENTENCE} Number ${i}.`))).finally(() => (done = true));
+  while (!done) {
+    if (children(process.pid).some(isFlite)) underSelf++;
+    const helper = fliteProcess.pid;
+    if (helper !== undefined && children(helper).some(isFlite)) underHelper++;
+    await new Promise((r) => setImmediate(r));
+  }
+  await batch;
+  assert.ok(underHelper > 0, 'flite seen running under the helper');
+  assert.equal(underSelf, 0, 'never under this process');
+});
+
+test('an aborted synthesis ends with the abort, and the helper goes on serving', async () => {
+  const controller = new AbortController();
+  const pending = synthesizeSpeech(SENTENCE.repeat(20), 'kal', controller.signal);
+  setTimeout(() => controller.abort(), 5);
+  await assert.rejects(pending, { name: 'AbortError' });
+  assertPlausibleDuration(await synthesizeSpeech(SENTENCE, 'kal'));
+});
