@@ -33,7 +33,8 @@ class FliteProcess {
 
   #helper(): ChildProcess {
     if (this.#child?.connected) return this.#child;
-    const child = fork(new URL('./flite-runner.js', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+    // No inherited node flags: a server run with --inspect or --cpu-prof must not pass them to its helper.
+    const child = fork(new URL('./flite-runner.js', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
     child.on('message', (result: FliteResult) => {
       const pending = this.#pending.get(result.id);
       if (!pending) return;
