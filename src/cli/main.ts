@@ -105,12 +105,13 @@ function announce(env: Env, logger: Logger, url: string): void {
 
 /** Startup problems a user can fix get one plain line; anything else is a bug and keeps its stack. */
 function exitOnStartupError(err: unknown): never {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // A failed listen names its own address and port.
+  const { code, address, port } = (err ?? {}) as NodeJS.ErrnoException & { address?: string; port?: number };
   const message =
     err instanceof ConfigError
       ? err.message
       : code === 'EADDRINUSE' || code === 'EACCES'
-        ? `cannot listen on HOST ${process.env.HOST ?? '0.0.0.0'} PORT ${process.env.PORT ?? 5000}: ${code === 'EADDRINUSE' ? 'the address is in use (another server is running there?)' : 'permission denied'}`
+        ? `cannot listen on HOST ${address} PORT ${port}: ${code === 'EADDRINUSE' ? 'the address is in use (another server is running there?)' : 'permission denied'}`
         : undefined;
   if (message === undefined) throw err;
   process.stderr.write(`phone-agent: ${message}\n`);
