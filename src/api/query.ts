@@ -1,7 +1,7 @@
 // The query strings /api accepts. Unknown parameters are refused, so a misspelt filter answers 400
 // instead of silently returning everything.
 import { z } from 'zod';
-import type { CallOutcome } from '../call/events.js';
+import type { CallOutcome } from '../domain/call.js';
 import { MAX_PAGE_SIZE } from '../store/types.js';
 
 // A Record, so adding an outcome to CallOutcome fails to compile until it is listed here.

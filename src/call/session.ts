@@ -8,13 +8,14 @@ import type { Settings } from '../agent/settings.js';
 import type { AgentEndpoint } from '../agent/client.js';
 import type { ServerMessage, ServerMessageOf } from '../agent/messages.js';
 import { clearMessage, markMessage, mediaMessage, type TwilioMedia, type TwilioStart } from '../twilio/media-messages.js';
-import type { CallControl, FunctionRegistry } from '../tools/registry.js';
+import type { FunctionRegistry } from '../tools/registry.js';
+import type { CallControl } from '../domain/call-control.js';
 import { dtmfText } from '../engine/think/dtmf.js';
 import type { CallRecording } from '../recording/call-recording.js';
 import { AgentLink } from './agent-link.js';
 import { InboundChunker } from './inbound-chunker.js';
 import { PlaybackLedger } from './playback-ledger.js';
-import type { CallDirection, CallEventSink, CallInfo, CallOutcome, TranscriptTurn, TurnLatency } from './events.js';
+import type { CallDirection, CallEventSink, CallInfo, CallOutcome, TranscriptTurn, TurnLatency } from '../domain/call.js';
 
 export interface CallSessionOptions {
   settings: Settings;

@@ -2,7 +2,7 @@
 // Workers own calls; the primary owns what must be one for the whole server: softphone tickets
 // (single use across workers), the Prometheus view (summed over workers) and the dashboard's live
 // feed (each worker's call events relayed to every other). Nothing here is on the audio path.
-import type { CallEvent } from '../call/events.js';
+import type { CallEvent } from '../domain/call.js';
 
 export type PrimaryOp = 'ticket.issue' | 'ticket.redeem' | 'metrics';
 

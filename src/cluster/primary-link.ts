@@ -1,7 +1,7 @@
 // A worker's line to the cluster primary: requests with replies (tickets, metrics), call events out to
 // the other workers' dashboards, and theirs in.
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { CallEvent } from '../call/events.js';
+import type { CallEvent } from '../domain/call.js';
 import type { TicketBook } from '../twilio/softphone-tickets.js';
 import { isClusterMessage, type PrimaryOp, type ToPrimary, type ToWorker } from './messages.js';
 

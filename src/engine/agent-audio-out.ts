@@ -2,7 +2,7 @@
 // of real time. The lead absorbs network and event-loop jitter for the client's player; the bound is
 // what makes barge-in stop the audio at once, keeps "what was said" truthful when a reply is cut
 // short, and keeps a slow client from piling audio into the socket.
-import { sleep, type Clock } from './clock.js';
+import { sleep, type Clock } from '../domain/clock.js';
 
 export interface AgentAudioOutOptions {
   /** Audio per binary frame. */

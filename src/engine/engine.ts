@@ -2,7 +2,7 @@
 // (the Fastify route, a standalone server) is server.ts's business; this knows only sockets.
 import type { WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../observability/log.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import { DEFAULT_SESSION_OPTIONS, EngineSession, type EngineParts, type EngineSessionOptions } from './session.js';
 
 export interface EngineOptions {

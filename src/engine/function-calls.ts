@@ -5,7 +5,7 @@
 import type { AgentFunction } from '../agent/settings.js';
 import type { ClientMessageOf, ServerMessage } from '../agent/messages.js';
 import { WarningCode } from '../agent/messages.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { ToolCall } from './types.js';
 
 export interface FunctionCallResult {

@@ -2,7 +2,7 @@
 // the built-in clinic dialog or any OpenAI-compatible model thinks, flite speaks.
 import type { SpeakSettings } from '../agent/settings.js';
 import type { Logger } from '../observability/log.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
 import { Engine } from './engine.js';
 import { PocketsphinxSpeechToText, type PocketsphinxSttOptions } from './listen/pocketsphinx-stt.js';
 import { createSileroVad } from './listen/vad.js';

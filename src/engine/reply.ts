@@ -8,7 +8,7 @@ import type { AgentFunction } from '../agent/settings.js';
 import { WarningCode, type ServerMessage } from '../agent/messages.js';
 import type { AgentAudioOut } from './agent-audio-out.js';
 import { AsyncQueue } from './async-queue.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { Conversation } from './conversation.js';
 import type { FunctionCalls } from './function-calls.js';
 import { respondWithFallback } from './think-fallback.js';

@@ -9,7 +9,7 @@ import { parseSettings, primarySpeak, primaryThink, type Settings, type SpeakSet
 import type { Logger } from '../observability/log.js';
 import { AgentAudioOut, DEFAULT_AUDIO_OUT, type AgentAudioOutOptions } from './agent-audio-out.js';
 import { InputAudioDecoder, OutputAudioEncoder, unsupportedInputReason, unsupportedOutputReason } from './audio-format.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
 import { Conversation } from './conversation.js';
 import { expectedPhrases } from './expected-phrases.js';
 import { DEFAULT_FUNCTION_CALLS, FunctionCalls, type FunctionCallsOptions } from './function-calls.js';

@@ -1,7 +1,7 @@
 // Turn-taking on the caller's side: the VAD decides when the caller speaks; the recogniser hears each
 // stretch of speech (with a little audio from before the onset, which the VAD detects late) and turns
 // it into text when the VAD says the caller has stopped.
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
 import { ENGINE_SAMPLE_RATE, type SpeechRecognizer, type VoiceActivityDetector } from './types.js';
 
 export interface Utterance {

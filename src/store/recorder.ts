@@ -9,7 +9,7 @@
 // the calls themselves go on, and what is already queued keeps its order. A batch that fails is
 // retried with doubling delays; after maxAttempts it is dropped and counted (reason="write_failed"),
 // so one poisonous batch cannot stall recording forever.
-import type { CallEvent } from '../call/events.js';
+import type { CallEvent } from '../domain/call.js';
 import { silentLogger, type Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CallStore } from './types.js';

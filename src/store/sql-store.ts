@@ -1,6 +1,6 @@
 // The Store over either database. The statements are portable SQL (ON CONFLICT, RETURNING and partial
 // indexes exist in both SQLite 3.35+ and Postgres); only the drivers and the migrations differ.
-import type { CallEvent, CallInfo, FunctionCallRecord, TranscriptTurn, TurnLatency } from '../call/events.js';
+import type { CallEvent, CallInfo, FunctionCallRecord, TranscriptTurn, TurnLatency } from '../domain/call.js';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './sql.js';
 import {
   AppointmentNotFoundError,

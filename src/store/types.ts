@@ -9,7 +9,7 @@ import type {
   FunctionCallRecord,
   TranscriptTurn,
   TurnLatency,
-} from '../call/events.js';
+} from '../domain/call.js';
 
 export type CallCounters = Omit<CallSummary, 'outcome' | 'reason'>;
 

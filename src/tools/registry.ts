@@ -2,14 +2,7 @@
 // produces content for the FunctionCallResponse: unknown names, bad JSON, thrown errors and timeouts
 // become an explanation the agent can act on, never a hang and never a crash.
 import type { z } from 'zod';
-
-/** What a function can do to the live call (implemented by the call's Twilio control). */
-export interface CallControl {
-  /** Hang up once everything the agent has said so far has been heard. */
-  hangUpAfterPlayback(reason: string): void;
-  /** Hand the call to a person. Resolves when the transfer was requested. */
-  transfer(reason: string): Promise<void>;
-}
+import type { CallControl } from '../domain/call-control.js';
 
 export interface ToolContext {
   callSid: string;

@@ -10,7 +10,7 @@
 // records that `stop` as 'transferred' because it was told first.
 import twilio from 'twilio';
 import type { CallSession } from '../call/session.js';
-import type { CallControl } from '../tools/registry.js';
+import type { CallControl } from '../domain/call-control.js';
 import type { Logger } from '../observability/log.js';
 import type { TwilioClient } from './rest-client.js';
 

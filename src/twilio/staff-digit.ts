@@ -2,9 +2,9 @@
 // whatever the agent makes of the digit (an LLM may chat about it; the built-in dialog may not know
 // the rule). The digit still reaches the agent as a user message; if the agent asks for a transfer
 // too, the call's control dials out only once.
-import type { CallEventBus } from '../call/events.js';
+import type { CallEventBus } from '../domain/call.js';
 import type { Logger } from '../observability/log.js';
-import type { CallControl } from '../tools/registry.js';
+import type { CallControl } from '../domain/call-control.js';
 
 export const STAFF_DIGIT = '0';
 

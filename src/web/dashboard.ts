@@ -6,7 +6,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../api/auth.js';
-import type { CallEvent } from '../call/events.js';
+import type { CallEvent } from '../domain/call.js';
 import type { Logger } from '../observability/log.js';
 import { LiveFeed, type LiveFeedLimits } from './live-feed.js';
 

@@ -6,7 +6,7 @@
 // A dashboard that opens mid-call needs what that call has said so far: the feed keeps the events of
 // calls in progress (bounded per call) and replays them to every new client before the live events.
 import type { ServerResponse } from 'node:http';
-import type { CallEvent } from '../call/events.js';
+import type { CallEvent } from '../domain/call.js';
 import type { Logger } from '../observability/log.js';
 
 export interface LiveFeedLimits {

@@ -11,7 +11,7 @@ import { buildServer, type PhoneAgentServer } from '../../src/server.js';
 import type { ScriptedAgent } from '../helpers/scripted-agent.js';
 import { startTalkingAgent } from './talking-agent.js';
 import { openStore, CallRecorder, type Store } from '../../src/store/index.js';
-import { CallEventBus } from '../../src/call/events.js';
+import { CallEventBus } from '../../src/domain/call.js';
 import { apiRoutes } from '../../src/api/routes.js';
 import { readWav, writeWav } from '../../src/audio/wav.js';
 import { spokenCaller } from '../../src/engine/speak/phone-channel.js';

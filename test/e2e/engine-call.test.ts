@@ -11,7 +11,7 @@ import { SimulatedCall } from '../../src/twilio/simulated-call.js';
 import { spokenCaller } from '../../src/engine/speak/phone-channel.js';
 import { mulawEncode } from '../../src/audio/mulaw.js';
 import { silentLogger } from '../../src/observability/log.js';
-import type { CallEvent } from '../../src/call/events.js';
+import type { CallEvent } from '../../src/domain/call.js';
 
 async function startEmbedded(t: TestContext): Promise<{ app: App; events: CallEvent[]; ws: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'pa-e2e-'));

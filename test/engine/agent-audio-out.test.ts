@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as settle } from 'node:timers/promises';
 import { AgentAudioOut } from '../../src/engine/agent-audio-out.js';
-import type { Clock } from '../../src/engine/clock.js';
+import type { Clock } from '../../src/domain/clock.js';
 
 class ManualClock implements Clock {
   #now = 0;

@@ -13,7 +13,7 @@ import { startServeProcess } from '../helpers/serve-process.js';
 import { randomBytes, sleep } from '../helpers/bridge-harness.js';
 import { SimulatedCall } from '../../src/twilio/simulated-call.js';
 import { openStore } from '../../src/store/index.js';
-import type { CallEvent } from '../../src/call/events.js';
+import type { CallEvent } from '../../src/domain/call.js';
 
 const ADMIN = 'cluster-admin-token';
 

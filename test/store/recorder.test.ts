@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallEventBus, type CallEvent } from '../../src/call/events.js';
+import { CallEventBus, type CallEvent } from '../../src/domain/call.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { CallRecorder } from '../../src/store/recorder.js';
 

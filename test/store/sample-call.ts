@@ -1,5 +1,5 @@
 // One whole call, as CallSession would emit it.
-import type { CallEvent, CallInfo, CallOutcome } from '../../src/call/events.js';
+import type { CallEvent, CallInfo, CallOutcome } from '../../src/domain/call.js';
 
 export interface SampleCallOptions {
   callSid: string;

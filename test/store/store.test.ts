@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { CallEventBus } from '../../src/call/events.js';
+import { CallEventBus } from '../../src/domain/call.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { migrate, type Migration } from '../../src/store/migrations/run.js';
 import { postgresMigrations } from '../../src/store/migrations/postgres.js';

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/index.js';
-import { FunctionRegistry, type CallControl } from '../../src/tools/registry.js';
+import { FunctionRegistry } from '../../src/tools/registry.js';
+import type { CallControl } from '../../src/domain/call-control.js';
 import { clinicTools, loadClinicConfig, parseClinicConfig } from '../../src/tools/clinic/index.js';
 import { ConfigError } from '../../src/config/env.js';
 

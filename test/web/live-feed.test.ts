@@ -3,7 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import Fastify from 'fastify';
-import { CallEventBus, type CallEvent } from '../../src/call/events.js';
+import { CallEventBus, type CallEvent } from '../../src/domain/call.js';
 import { silentLogger } from '../../src/observability/log.js';
 import { dashboardPlugin } from '../../src/web/dashboard.js';
 

@@ -1,7 +1,7 @@
 // What the dashboard knows about each call, built from two sources: the store's records (GET /api/calls,
 // /api/calls/:callSid) and the live feed (GET /api/live). A call seen from its call_started event on
 // the live feed is complete without the store; any other call's details are fetched when opened.
-import type { CallEvent, CallInfo, CallSummary, FunctionCallRecord, TranscriptTurn, TurnLatency } from '../../call/events.js';
+import type { CallEvent, CallInfo, CallSummary, FunctionCallRecord, TranscriptTurn, TurnLatency } from '../../domain/call.js';
 import type { CallDetail, CallEventRecord, CallRecord } from '../../store/types.js';
 
 export interface CallView {

@@ -2,7 +2,7 @@
 // of the caller's speech to the agent's first audio. The agent's own figure when it reports one (it
 // knows when the caller stopped speaking), else the bridge's (from the caller's final transcript).
 // Read by screen readers as a list of the values; each bar's tooltip breaks its figure down.
-import type { TurnLatency } from '../../call/events.js';
+import type { TurnLatency } from '../../domain/call.js';
 import { svg } from './dom.js';
 
 /** Drawn at the width it is shown at (within limits), so that its text stays legible on a phone. */

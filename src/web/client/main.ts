@@ -1,6 +1,6 @@
 // The dashboard page: loads the calls, follows the live feed, shows the selected call, and runs the
 // softphone.
-import type { CallEvent } from '../../call/events.js';
+import type { CallEvent } from '../../domain/call.js';
 import type { CallDetail, CallPage } from '../../store/types.js';
 import { Calls } from './calls.js';
 import { byId, h } from './dom.js';

@@ -1,7 +1,7 @@
 // What the caller hears when the agent cannot be reached any more: synthesized once per process with
 // the offline text-to-speech, so it needs no agent and no network.
-import { mulawEncode } from '../audio/mulaw.js';
-import { synthesizeSpeech } from '../engine/speak/flite.js';
+import { mulawEncode } from '../../audio/mulaw.js';
+import { synthesizeSpeech } from './flite.js';
 
 export const APOLOGY_TEXT = "I'm sorry, I'm having technical trouble and can't continue this call right now.";
 
