@@ -83,7 +83,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
           // The built-in dialog reads "tomorrow" and "tuesday" on the clinic's calendar, like the clinic's functions.
           const offline = createOfflineEngine({ logger, env: process.env, think: { dialog: { timeZone: env.CLINIC_TIMEZONE ?? clinic.timezone } } });
-          metrics.engineSessions = () => offline.activeSessions;
+          metrics.watchEngineSessions(() => offline.activeSessions);
           await engine.register(enginePlugin, { engine: offline });
         });
         await app.register(dashboardPlugin, { events: liveEvents, adminToken: env.ADMIN_TOKEN, logger });

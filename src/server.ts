@@ -3,7 +3,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
-import type WebSocket from 'ws';
 import type { Env } from './config/env.js';
 import type { Settings } from './agent/settings.js';
 import type { AgentEndpoint } from './agent/client.js';
@@ -12,10 +11,12 @@ import { Metrics } from './observability/metrics.js';
 import { CallEventBus } from './domain/call.js';
 import { CallSession } from './call/session.js';
 import { FunctionRegistry } from './tools/registry.js';
-import type { CallControl } from './domain/call-control.js';
-import { handleMediaStream } from './twilio/media-stream.js';
+import type { CallControl, ControlledCall } from './domain/call-control.js';
+import type { TelephonyLeg } from './domain/telephony-leg.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { dtmfText } from './engine/think/dtmf.js';
+import { acceptTwilioMediaStream } from './twilio/media-stream-leg.js';
 import { streamTwiml, streamUrlFor } from './twilio/twiml.js';
-import type { TwilioStart } from './twilio/media-messages.js';
 import { CallRecording } from './recording/call-recording.js';
 import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
@@ -37,7 +38,9 @@ export interface ServerOptions {
   events?: CallEventBus;
   functions?: FunctionRegistry;
   /** Call control per call (Twilio REST); without it hang-up closes the stream and transfer is refused. */
-  callControl?: (session: CallSession) => CallControl;
+  callControl?: (call: ControlledCall) => CallControl;
+  /** The calls' clock (tests substitute one they control). */
+  clock?: Clock;
   /** Overrides for timers, mostly for tests. */
   timing?: { keepAliveMs?: number; hangupGraceMs?: number; reconnectDelaysMs?: readonly number[]; agentSessionMaxMs?: number; softphoneTicketMs?: number };
   /** Per-client limit on /incoming-call requests and, separately, on /media-stream upgrades. */
@@ -71,6 +74,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const events = options.events ?? new CallEventBus();
   const functions = options.functions ?? new FunctionRegistry();
   const sessions = new Set<CallSession>();
+  const clock = options.clock ?? systemClock;
   const recordingsDir = env.RECORDINGS_DIR;
   const security = new StreamSecurity({
     authToken: env.TWILIO_AUTH_TOKEN,
@@ -132,49 +136,48 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return reply.type('text/xml').send(twiml);
   });
 
-  const mediaStreamGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preValidation: security.verifyHandshake() };
-  app.get('/media-stream', { websocket: true, ...mediaStreamGuards }, (socket: WebSocket) => {
-    handleMediaStream(socket, {
-      logger,
+  /** Starts a call on any carrier's leg, or says why not. */
+  function startCall(leg: TelephonyLeg): CallSession | { refused: string } {
+    if (draining) return { refused: 'server is draining' };
+    let endpoint: AgentEndpoint;
+    try {
+      endpoint = agentEndpoint();
+    } catch (err) {
+      return { refused: (err as Error).message };
+    }
+    const session = new CallSession(leg, {
+      settings,
+      agent: endpoint,
+      functions,
       metrics,
-      startCall: (twilioSocket, signedStart: TwilioStart) => {
-        if (draining) return { refused: 'server is draining' };
-        const start = security.admit(signedStart);
-        if ('refused' in start) return start;
-        let endpoint: AgentEndpoint;
-        try {
-          endpoint = agentEndpoint();
-        } catch (err) {
-          return { refused: (err as Error).message };
-        }
-        const session = new CallSession(twilioSocket, start, {
-          settings,
-          agent: endpoint,
-          functions,
-          metrics,
-          logger,
-          events,
-          inboundChunkMs: env.INBOUND_CHUNK_MS,
-          keepAliveMs: options.timing?.keepAliveMs,
-          hangupGraceMs: options.timing?.hangupGraceMs,
-          reconnectDelaysMs: options.timing?.reconnectDelaysMs,
-          agentSessionMaxMs: options.timing?.agentSessionMaxMs,
-          apologyAudio: options.apologyAudio,
-          recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
-          control: callControl && ((s) => {
-            const control = callControl(s);
-            controls.set(s.info.callSid, control);
-            return control;
-          }),
-        });
-        sessions.add(session);
-        void session.done.then(() => {
-          sessions.delete(session);
-          controls.delete(session.info.callSid);
-        });
-        return session;
-      },
+      logger,
+      events,
+      clock,
+      keypadText: dtmfText,
+      inboundChunkMs: env.INBOUND_CHUNK_MS,
+      keepAliveMs: options.timing?.keepAliveMs,
+      hangupGraceMs: options.timing?.hangupGraceMs,
+      reconnectDelaysMs: options.timing?.reconnectDelaysMs,
+      agentSessionMaxMs: options.timing?.agentSessionMaxMs,
+      apologyAudio: options.apologyAudio,
+      recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
+      control: callControl && ((call) => {
+        const control = callControl(call);
+        controls.set(call.info.callSid, control);
+        return control;
+      }),
     });
+    sessions.add(session);
+    void session.done.then(() => {
+      sessions.delete(session);
+      controls.delete(session.info.callSid);
+    });
+    return session;
+  }
+
+  const mediaStreamGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preValidation: security.verifyHandshake() };
+  app.get('/media-stream', { websocket: true, ...mediaStreamGuards }, (socket) => {
+    acceptTwilioMediaStream(socket, { logger, metrics, clock, admit: (start) => security.admit(start), startCall });
   });
 
   // Twilio reports the stream's start, stop and failures here: the only place a failed handshake

@@ -2,6 +2,7 @@
 // Welcome, send Settings, hold caller audio until SettingsApplied, then stream. The owner (a
 // CallSession) receives every message through one handler object: no emitter on the audio path.
 import WebSocket from 'ws';
+import type { Clock } from '../domain/clock.js';
 import type { Settings } from './settings.js';
 import { parseServerMessage, type ClientMessage, type ServerMessage } from './messages.js';
 
@@ -13,6 +14,7 @@ export interface AgentEndpoint {
 
 export interface AgentClientOptions extends AgentEndpoint {
   settings: Settings;
+  clock: Clock;
   /** Send KeepAlive when no audio has been sent for this long (V1 docs: every 8 s while silent). */
   keepAliveMs?: number;
   /** Give up if Welcome and SettingsApplied have not both arrived within this time. */
@@ -43,20 +45,23 @@ export class AgentClient {
   readonly #ws: WebSocket;
   readonly #handlers: AgentHandlers;
   readonly #settings: Settings;
+  readonly #clock: Clock;
   readonly #keepAliveMs: number;
   readonly #maxPendingAudioBytes: number;
   readonly #maxBufferedBytes: number;
   #pendingAudio: Buffer[] = [];
   #pendingAudioBytes = 0;
   #pendingControl: string[] = [];
-  #lastSendAt = performance.now();
-  #keepAliveTimer: NodeJS.Timeout | undefined;
-  #setupTimer: NodeJS.Timeout | undefined;
+  #lastSendAt: number;
+  #keepAliveTimer: unknown;
+  #setupTimer: unknown;
   requestId: string | undefined;
 
   constructor(options: AgentClientOptions, handlers: AgentHandlers) {
     this.#handlers = handlers;
     this.#settings = options.settings;
+    this.#clock = options.clock;
+    this.#lastSendAt = options.clock.now();
     this.#keepAliveMs = options.keepAliveMs ?? KEEPALIVE_MS;
     this.#maxPendingAudioBytes = options.maxPendingAudioBytes ?? 8000 * 10;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 8000 * 5;
@@ -66,7 +71,7 @@ export class AgentClient {
       maxPayload: 4 * 1024 * 1024,
       handshakeTimeout: options.setupTimeoutMs ?? 10_000,
     });
-    this.#setupTimer = setTimeout(() => this.#fail('agent did not complete setup in time'), options.setupTimeoutMs ?? 10_000);
+    this.#setupTimer = this.#clock.setTimeout(() => this.#fail('agent did not complete setup in time'), options.setupTimeoutMs ?? 10_000);
     this.#ws.on('open', () => {
       this.#state = 'awaiting_welcome';
     });
@@ -94,7 +99,7 @@ export class AgentClient {
         return true;
       }
       this.#ws.send(chunk);
-      this.#lastSendAt = performance.now();
+      this.#lastSendAt = this.#clock.now();
       return true;
     }
     if (this.#state === 'closed') return false;
@@ -146,23 +151,27 @@ export class AgentClient {
 
   #becomeReady(): void {
     this.#state = 'ready';
-    clearTimeout(this.#setupTimer);
+    this.#clock.clearTimeout(this.#setupTimer);
     this.#setupTimer = undefined;
     for (const chunk of this.#pendingAudio) this.#ws.send(chunk);
     for (const text of this.#pendingControl) this.#ws.send(text);
     this.#pendingAudio = [];
     this.#pendingAudioBytes = 0;
     this.#pendingControl = [];
-    this.#lastSendAt = performance.now();
-    const period = Math.min(1000, this.#keepAliveMs / 4);
-    this.#keepAliveTimer = setInterval(() => this.#keepAliveTick(), period);
+    this.#lastSendAt = this.#clock.now();
+    this.#scheduleKeepAlive();
     this.#handlers.onReady();
   }
 
-  #keepAliveTick(): void {
-    if (performance.now() - this.#lastSendAt < this.#keepAliveMs) return;
-    this.#ws.send(KEEPALIVE);
-    this.#lastSendAt = performance.now();
+  /** Checks a few times per period, so a KeepAlive goes out soon after the line falls silent. */
+  #scheduleKeepAlive(): void {
+    this.#keepAliveTimer = this.#clock.setTimeout(() => {
+      if (this.#clock.now() - this.#lastSendAt >= this.#keepAliveMs) {
+        this.#ws.send(KEEPALIVE);
+        this.#lastSendAt = this.#clock.now();
+      }
+      this.#scheduleKeepAlive();
+    }, Math.min(1000, this.#keepAliveMs / 4));
   }
 
   #fail(reason: string): void {
@@ -179,8 +188,8 @@ export class AgentClient {
   }
 
   #stopTimers(): void {
-    clearTimeout(this.#setupTimer);
-    clearInterval(this.#keepAliveTimer);
+    this.#clock.clearTimeout(this.#setupTimer);
+    this.#clock.clearTimeout(this.#keepAliveTimer);
     this.#setupTimer = undefined;
     this.#keepAliveTimer = undefined;
   }

@@ -4,6 +4,7 @@
 // so far (agent.context.messages), and the caller audio that arrived in the gap. After a bounded
 // number of failed attempts the link gives up and says so.
 import type { Logger } from '../observability/log.js';
+import type { Clock } from '../domain/clock.js';
 import type { HistoryItem, Settings } from '../agent/settings.js';
 import { AgentClient, type AgentEndpoint } from '../agent/client.js';
 import type { ClientMessage, ServerMessage } from '../agent/messages.js';
@@ -22,6 +23,7 @@ export interface AgentLinkOptions {
   endpoint: AgentEndpoint;
   settings: Settings;
   log: Logger;
+  clock: Clock;
   keepAliveMs?: number;
   /** One reconnection attempt per delay (ms), then give up. */
   reconnectDelaysMs?: readonly number[];
@@ -53,8 +55,8 @@ export class AgentLink {
   #closed = false;
   readonly #history: HistoryItem[] = [];
   #reconnect: { since: number; attempt: number; reason: string } | undefined;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #rotateTimer: NodeJS.Timeout | undefined;
+  #reconnectTimer: unknown;
+  #rotateTimer: unknown;
   #rotateDue = false;
   #gapAudio: Buffer[] = [];
   #gapAudioBytes = 0;
@@ -105,15 +107,15 @@ export class AgentLink {
     if (!this.#rotateDue || this.#closed || this.#reconnect || !this.#handlers.isQuiet()) return;
     this.#rotateDue = false;
     const old = this.#client;
-    this.#reconnect = { since: performance.now(), attempt: 1, reason: 'agent session age limit' };
+    this.#reconnect = { since: this.#opts.clock.now(), attempt: 1, reason: 'agent session age limit' };
     this.#client = this.#connect(this.#resumeSettings());
     old.close('replaced before the session age limit');
   }
 
   close(reason: string): void {
     this.#closed = true;
-    clearTimeout(this.#reconnectTimer);
-    clearTimeout(this.#rotateTimer);
+    this.#opts.clock.clearTimeout(this.#reconnectTimer);
+    this.#opts.clock.clearTimeout(this.#rotateTimer);
     this.#client.close(reason);
   }
 
@@ -123,6 +125,7 @@ export class AgentLink {
       {
         ...this.#opts.endpoint,
         settings,
+        clock: this.#opts.clock,
         keepAliveMs: this.#opts.keepAliveMs,
         setupTimeoutMs: this.#everReady ? RECONNECT_SETUP_TIMEOUT_MS : undefined,
       },
@@ -144,11 +147,11 @@ export class AgentLink {
     if (this.#reconnect) {
       const { since, attempt, reason } = this.#reconnect;
       this.#reconnect = undefined;
-      this.#handlers.onReconnected(Math.round(performance.now() - since), attempt, reason);
+      this.#handlers.onReconnected(Math.round(this.#opts.clock.now() - since), attempt, reason);
     }
-    clearTimeout(this.#rotateTimer);
+    this.#opts.clock.clearTimeout(this.#rotateTimer);
     this.#rotateDue = false;
-    this.#rotateTimer = setTimeout(() => {
+    this.#rotateTimer = this.#opts.clock.setTimeout(() => {
       this.#rotateDue = true;
       this.maybeRotate();
     }, this.#opts.sessionMaxMs ?? DEFAULT_AGENT_SESSION_MAX_MS);
@@ -158,20 +161,20 @@ export class AgentLink {
     if (this.#closed) return;
     const delays = this.#opts.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS;
     const attempt = (this.#reconnect?.attempt ?? 0) + 1;
-    this.#reconnect = { since: this.#reconnect?.since ?? performance.now(), attempt, reason };
+    this.#reconnect = { since: this.#reconnect?.since ?? this.#opts.clock.now(), attempt, reason };
     if (attempt > delays.length) {
       this.#closed = true;
       this.#handlers.onGaveUp(reason, attempt);
       return;
     }
     this.#handlers.onLost(reason, attempt);
-    this.#reconnectTimer = setTimeout(() => {
+    this.#reconnectTimer = this.#opts.clock.setTimeout(() => {
       if (this.#closed) return;
       this.#client = this.#connect(this.#resumeSettings());
       for (const chunk of this.#gapAudio) this.#client.sendAudio(chunk);
       this.#gapAudio = [];
       this.#gapAudioBytes = 0;
-    }, delays[attempt - 1]);
+    }, delays[attempt - 1] ?? 0);
   }
 
   /** The same Settings, minus the greeting, plus the conversation so far. */

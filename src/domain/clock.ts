@@ -1,15 +1,15 @@
-// Time as the engine sees it. Every timer a session starts goes through its Clock, so a test can
-// substitute one and a closed session can cancel all of them.
+// Time as a call and the engine see it. Every timer a session starts goes through its Clock, so a test
+// can substitute one and a closed session can cancel all of them.
 
 export interface Clock {
-  /** Milliseconds on a monotonic scale (only differences are meaningful). */
+  /** Milliseconds since the epoch, with sub-millisecond precision, never going backwards. */
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: () => performance.timeOrigin + performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

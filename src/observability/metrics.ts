@@ -3,36 +3,39 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
+export type FrameDirection = 'inbound' | 'outbound';
+export type AgentLatencyPart = 'total' | 'ttt' | 'tts';
+
+/**
+ * Every number changes through a method named for what happened, so the hot path's plain counters and
+ * the metric names stay in one place. Per-frame counts are plain numbers, handed to prom-client when
+ * scraped; per-frame latency observes a cached child, never a label lookup.
+ */
 export class Metrics {
   readonly registry = new Registry();
-  readonly activeCalls: Gauge;
-  readonly callsTotal: Counter<'outcome'>;
-  /** Per-frame counts are plain numbers on the audio path, handed to prom-client when scraped. */
-  framesInPending = 0;
-  framesOutPending = 0;
-  readonly framesIn: Counter;
-  readonly framesOut: Counter;
-  readonly framesDropped: Counter<'reason'>;
-  readonly bargeIns: Counter;
-  readonly agentErrors: Counter<'code'>;
-  readonly malformedMessages: Counter<'source'>;
-  readonly functionCalls: Counter<'name' | 'ok'>;
-  readonly turnLatency: Histogram;
-  readonly agentReportedLatency: Histogram<'part'>;
+  #framesInPending = 0;
+  #framesOutPending = 0;
   /** How many V1 sessions the embedded engine serves right now, when it runs in this process. */
-  engineSessions: () => number = () => 0;
-  readonly engineSessionsGauge: Gauge;
-  readonly frameLatency: Histogram<'direction'>;
-  readonly storeWriteLatency: Histogram;
-  readonly storeEventsDropped: Counter<'reason'>;
-  readonly eventLoopLag: Gauge;
+  #engineSessions: () => number = () => 0;
+  readonly #activeCalls: Gauge;
+  readonly #callsTotal: Counter<'outcome'>;
+  readonly #framesDropped: Counter<'reason'>;
+  readonly #bargeIns: Counter;
+  readonly #agentErrors: Counter<'code'>;
+  readonly #malformedMessages: Counter<'source'>;
+  readonly #functionCalls: Counter<'name' | 'ok'>;
+  readonly #turnLatency: Histogram;
+  readonly #agentReportedLatency: Histogram<'part'>;
+  readonly #frameLatency: Record<FrameDirection, { observe(seconds: number): void }>;
+  readonly #storeWriteLatency: Histogram;
+  readonly #storeEventsDropped: Counter<'reason'>;
   readonly #loopDelay: IntervalHistogram;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
-    this.callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
+    this.#activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
+    this.#callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
     const metrics = this;
     /** A counter fed by a plain number on the audio path, folded in (and reset) when scraped. */
     const drainedCounter = (name: string, help: string, take: () => number) =>
@@ -44,66 +47,67 @@ export class Metrics {
           this.inc(take());
         },
       });
-    this.framesIn = drainedCounter('phone_agent_frames_in_total', 'Caller audio frames received from Twilio', () => {
-      const n = this.framesInPending;
-      this.framesInPending = 0;
+    drainedCounter('phone_agent_frames_in_total', 'Caller audio frames received from the carrier', () => {
+      const n = this.#framesInPending;
+      this.#framesInPending = 0;
       return n;
     });
-    this.framesOut = drainedCounter('phone_agent_frames_out_total', 'Agent audio frames sent to Twilio', () => {
-      const n = this.framesOutPending;
-      this.framesOutPending = 0;
+    drainedCounter('phone_agent_frames_out_total', 'Agent audio frames sent to the carrier', () => {
+      const n = this.#framesOutPending;
+      this.#framesOutPending = 0;
       return n;
     });
-    this.framesDropped = new Counter({
+    this.#framesDropped = new Counter({
       name: 'phone_agent_frames_dropped_total',
       help: 'Audio frames dropped, by reason (barge_in: stale agent audio; backpressure; before_settings_overflow)',
       labelNames: ['reason'],
       registers,
     });
-    this.bargeIns = new Counter({ name: 'phone_agent_barge_ins_total', help: 'Caller interruptions of agent speech', registers });
-    this.agentErrors = new Counter({ name: 'phone_agent_agent_errors_total', help: 'Error messages and failures of the agent connection', labelNames: ['code'], registers });
-    this.malformedMessages = new Counter({
+    this.#bargeIns = new Counter({ name: 'phone_agent_barge_ins_total', help: 'Caller interruptions of agent speech', registers });
+    this.#agentErrors = new Counter({ name: 'phone_agent_agent_errors_total', help: 'Error messages and failures of the agent connection', labelNames: ['code'], registers });
+    this.#malformedMessages = new Counter({
       name: 'phone_agent_malformed_messages_total',
       help: 'Messages that could not be parsed or were unknown, by source (twilio, agent)',
       labelNames: ['source'],
       registers,
     });
-    this.functionCalls = new Counter({ name: 'phone_agent_function_calls_total', help: 'Client-side function calls', labelNames: ['name', 'ok'], registers });
-    this.turnLatency = new Histogram({
+    this.#functionCalls = new Counter({ name: 'phone_agent_function_calls_total', help: 'Client-side function calls', labelNames: ['name', 'ok'], registers });
+    this.#turnLatency = new Histogram({
       name: 'phone_agent_turn_latency_seconds',
       help: "Caller's end of turn to the agent's first audio, measured at the bridge",
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
       registers,
     });
-    this.agentReportedLatency = new Histogram({
+    this.#agentReportedLatency = new Histogram({
       name: 'phone_agent_agent_reported_latency_seconds',
       help: "Per-turn latency as the agent reports it (AgentStartedSpeaking): total, and its think (ttt) and speak (tts) parts",
       labelNames: ['part'],
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
       registers,
     });
-    this.engineSessionsGauge = new Gauge({
+    new Gauge({
       name: 'phone_agent_engine_sessions',
       help: 'Voice Agent V1 sessions served by the embedded engine in this process',
       registers,
       collect() {
-        this.set(metrics.engineSessions());
+        this.set(metrics.#engineSessions());
       },
     });
-    this.frameLatency = new Histogram({
+    const frameLatency = new Histogram({
       name: 'phone_agent_frame_latency_seconds',
-      help: 'Time a frame spends inside the bridge, by direction (inbound: Twilio to agent, outbound: agent to Twilio)',
+      help: 'Time a frame spends inside the bridge, by direction (inbound: carrier to agent, outbound: agent to carrier)',
       labelNames: ['direction'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers,
     });
-    this.storeWriteLatency = new Histogram({
+    this.#frameLatency = { inbound: frameLatency.labels('inbound'), outbound: frameLatency.labels('outbound') };
+    this.#storeWriteLatency = new Histogram({
       name: 'phone_agent_store_write_seconds',
       help: 'Time to write one batch of call records to the store',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
-    this.storeEventsDropped = new Counter({
+    this.#storeEventsDropped = new Counter({
       name: 'phone_agent_store_events_dropped_total',
       help: 'Call events never written to the store, by reason (queue_full, write_failed)',
       labelNames: ['reason'],
@@ -112,7 +116,7 @@ export class Metrics {
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.#loopDelay.enable();
     const loopDelay = this.#loopDelay;
-    this.eventLoopLag = new Gauge({
+    new Gauge({
       name: 'phone_agent_event_loop_lag_seconds',
       help: 'Event-loop delay p99 since the previous scrape (the worst worker, with WORKERS > 1)',
       registers,
@@ -122,6 +126,70 @@ export class Metrics {
         loopDelay.reset();
       },
     });
+  }
+
+  callStarted(): void {
+    this.#activeCalls.inc();
+  }
+
+  callEnded(outcome: string): void {
+    this.#activeCalls.dec();
+    this.#callsTotal.labels(outcome).inc();
+  }
+
+  frameIn(): void {
+    this.#framesInPending++;
+  }
+
+  frameOut(): void {
+    this.#framesOutPending++;
+  }
+
+  framesDropped(reason: string, frames: number): void {
+    this.#framesDropped.labels(reason).inc(frames);
+  }
+
+  /** Seconds a frame spent inside the bridge. */
+  frameLatency(direction: FrameDirection, seconds: number): void {
+    this.#frameLatency[direction].observe(seconds);
+  }
+
+  bargeIn(): void {
+    this.#bargeIns.inc();
+  }
+
+  agentError(code: string): void {
+    this.#agentErrors.labels(code).inc();
+  }
+
+  malformed(source: string): void {
+    this.#malformedMessages.labels(source).inc();
+  }
+
+  functionCall(name: string, ok: boolean): void {
+    this.#functionCalls.labels(name, String(ok)).inc();
+  }
+
+  turnLatency(seconds: number): void {
+    this.#turnLatency.observe(seconds);
+  }
+
+  agentReportedLatency(part: AgentLatencyPart, seconds: number): void {
+    this.#agentReportedLatency.labels(part).observe(seconds);
+  }
+
+  /** Where the engine's live session count is read from when /metrics is scraped. */
+  watchEngineSessions(count: () => number): void {
+    this.#engineSessions = count;
+  }
+
+  /** Seconds one batch of call records took to write to the store. */
+  storeWrite(seconds: number): void {
+    this.#storeWriteLatency.observe(seconds);
+  }
+
+  storeEventsDropped(reason: 'queue_full' | 'write_failed', count = 1): void {
+    this.#storeEventsDropped.labels(reason).inc(count);
   }
 
   close(): void {

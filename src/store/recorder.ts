@@ -84,7 +84,7 @@ export class CallRecorder {
 
   #accept(event: CallEvent): void {
     if (this.#queue.length >= this.#options.maxQueue) {
-      this.#metrics?.storeEventsDropped.inc({ reason: 'queue_full' });
+      this.#metrics?.storeEventsDropped('queue_full');
       if (!this.#overflowing) {
         this.#overflowing = true;
         this.#logger.error({ maxQueue: this.#options.maxQueue }, 'store is not keeping up: dropping call events until the queue drains');
@@ -122,14 +122,14 @@ export class CallRecorder {
   async #write(batch: CallEvent[]): Promise<void> {
     const { maxAttempts, retryDelayMs } = this.#options;
     for (let attempt = 1; ; attempt++) {
-      const stopTimer = this.#metrics?.storeWriteLatency.startTimer();
+      const started = performance.now();
       try {
         await this.#store.recordEvents(batch);
-        stopTimer?.();
+        this.#metrics?.storeWrite((performance.now() - started) / 1000);
         return;
       } catch (err) {
         if (attempt >= maxAttempts) {
-          this.#metrics?.storeEventsDropped.inc({ reason: 'write_failed' }, batch.length);
+          this.#metrics?.storeEventsDropped('write_failed', batch.length);
           this.#logger.error({ err, events: batch.length, attempts: attempt }, 'giving up on a batch of call events');
           return;
         }

@@ -9,8 +9,7 @@
 // Transfer: the call's TwiML is replaced with <Dial>; Twilio then stops the stream, and the session
 // records that `stop` as 'transferred' because it was told first.
 import twilio from 'twilio';
-import type { CallSession } from '../call/session.js';
-import type { CallControl } from '../domain/call-control.js';
+import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import type { Logger } from '../observability/log.js';
 import type { TwilioClient } from './rest-client.js';
 
@@ -28,7 +27,7 @@ export function transferTwiml(number: string): string {
 }
 
 /** The ServerOptions.callControl factory: one CallControl per call. */
-export function twilioCallControl({ client, transferNumber, logger }: TwilioCallControlOptions): (session: CallSession) => CallControl {
+export function twilioCallControl({ client, transferNumber, logger }: TwilioCallControlOptions): (session: ControlledCall) => CallControl {
   return (session) => {
     const callSid = session.info.callSid;
     let hangUpRequested = false;
@@ -45,7 +44,7 @@ export function twilioCallControl({ client, transferNumber, logger }: TwilioCall
       hangUpAfterPlayback(reason) {
         if (hangUpRequested) return;
         hangUpRequested = true;
-        session.requestHangUpAfterPlayback(reason);
+        session.hangUpAfterPlayback(reason);
         void session.done.then(async () => {
           if (transfer) return;
           try {

@@ -7,15 +7,16 @@ import { parsePrometheusText, serverView } from '../../src/bench/server-view.js'
 test("the server's view: counters summed over labels, drops by reason, store writes from the histogram", async () => {
   const metrics = new Metrics({ defaultMetrics: false });
   try {
-    metrics.callsTotal.inc({ outcome: 'completed' }, 3);
-    metrics.callsTotal.inc({ outcome: 'agent_hangup' }, 2);
-    metrics.framesInPending = 500;
-    metrics.framesOutPending = 450;
-    metrics.framesDropped.inc({ reason: 'barge_in' }, 7);
-    metrics.malformedMessages.inc({ source: 'twilio' });
-    for (let i = 0; i < 98; i++) metrics.storeWriteLatency.observe(0.0004);
-    metrics.storeWriteLatency.observe(0.02);
-    metrics.storeWriteLatency.observe(0.02);
+    for (let i = 0; i < 5; i++) metrics.callStarted();
+    for (let i = 0; i < 3; i++) metrics.callEnded('completed');
+    for (let i = 0; i < 2; i++) metrics.callEnded('agent_hangup');
+    for (let i = 0; i < 500; i++) metrics.frameIn();
+    for (let i = 0; i < 450; i++) metrics.frameOut();
+    metrics.framesDropped('barge_in', 7);
+    metrics.malformed('twilio');
+    for (let i = 0; i < 98; i++) metrics.storeWrite(0.0004);
+    metrics.storeWrite(0.02);
+    metrics.storeWrite(0.02);
     const text = await metrics.registry.metrics();
     assert.ok(parsePrometheusText(text).some((s) => s.name === 'phone_agent_calls_total' && s.labels.outcome === 'agent_hangup' && s.value === 2));
     const view = serverView(text);

@@ -36,7 +36,7 @@ class FakeStore {
 
 const event = (i: number): CallEvent => ({ type: 'event', callSid: 'CA1', at: i, kind: 'info', detail: `e${i}` });
 const dropped = async (metrics: Metrics, reason: string) =>
-  (await metrics.storeEventsDropped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+  (await metrics.registry.getSingleMetric('phone_agent_store_events_dropped_total')!.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
 describe('CallRecorder', () => {
   it('never writes on the emitter’s stack, and writes everything by close', async () => {

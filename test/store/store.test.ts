@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import type { Histogram } from 'prom-client';
 import { CallEventBus } from '../../src/domain/call.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { migrate, type Migration } from '../../src/store/migrations/run.js';
@@ -70,7 +71,7 @@ for (const dialect of dialects) {
       for (const event of events) bus.emit(event);
       await recorder.close();
       metrics.close();
-      assert.equal((await metrics.storeWriteLatency.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value, 3, '9 events in batches of 4');
+      assert.equal((await (metrics.registry.getSingleMetric('phone_agent_store_write_seconds') as Histogram).get()).values.find((v) => v.metricName?.endsWith('_count'))?.value, 3, '9 events in batches of 4');
 
       await store.close();
       store = await openStore(db.url);

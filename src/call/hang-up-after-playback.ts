@@ -1,0 +1,50 @@
+// The agent asked to end the call: wait until its goodbye has been heard. A goodbye may start a moment
+// after the request (the agent says it after calling end_call), so nothing ends before a grace period;
+// a reply that never finishes playing is bounded by a hard stop.
+import type { Clock } from '../domain/clock.js';
+
+export const DEFAULT_HANGUP_GRACE_MS = 1500;
+const PLAYBACK_NOT_CONFIRMED_MS = 30_000;
+
+export interface HangUpAfterPlaybackOptions {
+  clock: Clock;
+  graceMs?: number;
+  /** Nothing is being said or waits to be played. */
+  allHeard(): boolean;
+  hangUp(reason: string): void;
+}
+
+export class HangUpAfterPlayback {
+  readonly #opts: HangUpAfterPlaybackOptions;
+  readonly #graceMs: number;
+  #requestedAt: number | undefined;
+  #timer: unknown;
+
+  constructor(options: HangUpAfterPlaybackOptions) {
+    this.#opts = options;
+    this.#graceMs = options.graceMs ?? DEFAULT_HANGUP_GRACE_MS;
+  }
+
+  /** Returns false when a hang-up was already requested. */
+  request(reason: string): boolean {
+    if (this.#requestedAt !== undefined) return false;
+    const { clock } = this.#opts;
+    this.#requestedAt = clock.now();
+    this.#timer = clock.setTimeout(() => {
+      this.check();
+      this.#timer = clock.setTimeout(() => this.#opts.hangUp(`${reason} (playback not confirmed)`), PLAYBACK_NOT_CONFIRMED_MS);
+    }, this.#graceMs);
+    return true;
+  }
+
+  /** Call whenever playback may have finished: hangs up if it is time. */
+  check(): void {
+    if (this.#requestedAt === undefined) return;
+    const graceOver = this.#opts.clock.now() - this.#requestedAt >= this.#graceMs;
+    if (graceOver && this.#opts.allHeard()) this.#opts.hangUp('agent ended the call after its goodbye was heard');
+  }
+
+  cancel(): void {
+    this.#opts.clock.clearTimeout(this.#timer);
+  }
+}

@@ -1,0 +1,164 @@
+// Twilio Media Streams as a telephony leg (WS /media-stream). Reads messages until `start`, then
+// hands the stream to a call and turns every later message into a leg event. Owns the protocol:
+// JSON framing, mark names, the socket's corking and the streamSid. Bad input is counted and logged
+// once per kind; a socket that sends nothing but garbage is closed with a reason. Nothing here can
+// throw into the event loop.
+import type WebSocket from 'ws';
+import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Clock } from '../domain/clock.js';
+import type { LegCall, LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
+import { clearMessage, markMessage, mediaMessage, parseTwilioMessage, type TwilioStart } from './media-messages.js';
+
+/** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
+export const MAX_TWILIO_MESSAGE_BYTES = 64 * 1024;
+/** A peer that sends this many bad messages in a row is not Twilio. */
+const MAX_CONSECUTIVE_BAD = 50;
+const START_TIMEOUT_MS = 10_000;
+
+export interface TwilioMediaStreamOptions {
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  /** Checks a `start` (its per-call token) and strips what only the check needed; or a reason to refuse it. */
+  admit(start: TwilioStart): TwilioStart | { refused: string };
+  /** Starts the call on this leg: its event sink, or a reason to refuse it. */
+  startCall(leg: TelephonyLeg): LegEvents | { refused: string };
+}
+
+export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStreamOptions): void {
+  let call: LegEvents | undefined;
+  let streamSid: string | undefined;
+  let consecutiveBad = 0;
+  const logged = new Set<string>();
+  const startTimer = setTimeout(() => refuse('no start message'), START_TIMEOUT_MS);
+
+  function refuse(reason: string): void {
+    clearTimeout(startTimer);
+    opts.logger.warn({ reason }, 'closing media stream');
+    socket.close(1008, reason);
+  }
+
+  function bad(kind: string, detail: string): void {
+    if (call) call.malformed(kind, detail);
+    else {
+      opts.metrics.malformed('twilio');
+      if (!logged.has(kind)) {
+        logged.add(kind);
+        opts.logger.warn({ detail }, 'ignored a malformed media stream message (logged once per kind)');
+      }
+    }
+    if (++consecutiveBad < MAX_CONSECUTIVE_BAD) return;
+    const reason = `${MAX_CONSECUTIVE_BAD} invalid messages in a row`;
+    if (call) call.failed(reason);
+    else refuse(reason);
+  }
+
+  function start(message: TwilioStart): void {
+    clearTimeout(startTimer);
+    const admitted = opts.admit(message);
+    if ('refused' in admitted) return refuse(admitted.refused);
+    const leg = new TwilioMediaStreamLeg(socket, admitted);
+    const started = opts.startCall(leg);
+    if ('refused' in started) return refuse(started.refused);
+    call = started;
+    streamSid = leg.call.streamSid;
+  }
+
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    const arrivedAt = opts.clock.now();
+    if (isBinary) return bad('binary', 'binary frame (Twilio sends JSON text frames only)');
+    if (data.length > MAX_TWILIO_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
+    const parsed = parseTwilioMessage(data.toString('utf8'));
+    if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
+    if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
+    consecutiveBad = 0;
+    const m = parsed.message;
+    switch (m.event) {
+      case 'media':
+        if (!call) return bad('media-before-start', 'media before start');
+        if (m.streamSid !== streamSid) return bad('wrong-stream', `media for stream ${m.streamSid} on ${streamSid}`);
+        if (m.track === 'inbound') call.audio(Buffer.from(m.payload, 'base64'), m.timestamp, arrivedAt);
+        return;
+      case 'mark':
+        call?.played(m.mark.name);
+        return;
+      case 'dtmf':
+        call?.dtmf(m.dtmf.digit);
+        return;
+      case 'connected':
+        return;
+      case 'start':
+        if (call) return bad('second-start', 'a second start on one stream');
+        return start(m);
+      case 'stop':
+        if (call) call.stopped();
+        else refuse('stop before start');
+        return;
+    }
+  });
+
+  socket.on('close', (code: number) => {
+    clearTimeout(startTimer);
+    call?.closed(code);
+  });
+  socket.on('error', (err: Error) => {
+    opts.logger.warn({ err: err.message }, 'media stream socket error');
+  });
+}
+
+class TwilioMediaStreamLeg implements TelephonyLeg {
+  readonly carrier = 'twilio';
+  readonly call: LegCall;
+  readonly #socket: WebSocket;
+  readonly #streamSid: string;
+
+  constructor(socket: WebSocket, start: TwilioStart) {
+    this.#socket = socket;
+    this.#streamSid = start.streamSid;
+    const params = start.start.customParameters;
+    this.call = {
+      callSid: start.start.callSid,
+      streamSid: start.streamSid,
+      accountSid: start.start.accountSid,
+      from: params.From ?? params.from ?? '',
+      to: params.To ?? params.to ?? '',
+      direction: params.Direction === 'outbound' ? 'outbound' : 'inbound',
+      customParameters: params,
+    };
+  }
+
+  get bufferedBytes(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /**
+   * A media message and its mark in one socket write: two syscalls per agent frame were the largest
+   * single cost of the bridge under load. ws keeps its socket private (`_socket`), but corking it is
+   * safe: ws's own framing corks and uncorks the same way.
+   */
+  play(audio: Buffer, checkpoint: string): void {
+    if (this.#socket.readyState !== 1) return;
+    const socket = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    this.#socket.send(mediaMessage(this.#streamSid, audio.toString('base64')));
+    this.#socket.send(markMessage(this.#streamSid, checkpoint));
+    socket?.uncork();
+  }
+
+  checkpoint(name: string): void {
+    this.#send(markMessage(this.#streamSid, name));
+  }
+
+  clear(): void {
+    this.#send(clearMessage(this.#streamSid));
+  }
+
+  close(reason: string): void {
+    if (this.#socket.readyState === 1) this.#socket.close(1000, reason);
+  }
+
+  #send(text: string): void {
+    if (this.#socket.readyState === 1) this.#socket.send(text);
+  }
+}
