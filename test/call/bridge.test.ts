@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge, randomBytes, sleep, type BridgeHarness } from '../helpers/bridge-harness.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { mulawDecode } from '../../src/audio/mulaw.js';
 import { loadAgentSettings } from '../../src/config/agent-config.js';
 import { FunctionRegistry } from '../../src/tools/registry.js';
@@ -196,15 +197,23 @@ test('DTMF digits reach the agent as injected user messages', async () => {
 });
 
 test('KeepAlive is sent while no audio flows, and not while it does', async () => {
-  const h = await startBridge({ timing: { keepAliveMs: 200 } });
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const h = await startBridge({ clock, timing: { keepAliveMs: 200 } });
   try {
-    const { call, agent } = await h.connectedCall();
-    await call.streamSilence(1000);
-    const duringAudio = agent.messages.filter((m) => m.type === 'KeepAlive').length;
-    await sleep(700);
-    const afterSilence = agent.messages.filter((m) => m.type === 'KeepAlive').length - duringAudio;
-    assert.equal(duringAudio, 0, 'no KeepAlive while 20 ms frames flow');
-    assert.ok(afterSilence >= 2 && afterSilence <= 4, `${afterSilence} KeepAlives in 700 ms at a 200 ms period`);
+    const { call, agent } = await h.connectedCall({ realtimePlayout: false });
+    const keepAlives = () => agent.messages.filter((m) => m.type === 'KeepAlive').length;
+    // Half a second of audio, a frame every 50 ms of the call's time: the line is never silent for 200 ms.
+    for (let i = 1; i <= 10; i++) {
+      call.sendFrame(randomBytes(160, i));
+      await agent.waitForAudioBytes(160 * i);
+      await clock.advance(50);
+    }
+    assert.equal(keepAlives(), 0, 'no KeepAlive while frames flow');
+    // One second of silence at a 200 ms period: one KeepAlive per period, counted from the last frame.
+    await clock.advance(1000);
+    await agent.waitFor(() => keepAlives() >= 5);
+    await sleep(50);
+    assert.equal(keepAlives(), 5, 'one KeepAlive per 200 ms of silence');
     call.hangUp();
   } finally {
     await h.close();
@@ -293,16 +302,45 @@ test('every way a call ends closes the other side and records the outcome', asyn
     const functions = new FunctionRegistry([
       { name: 'end_call', schema: z.object({}), run: async (_a, ctx) => { ctx.control.hangUpAfterPlayback('goodbye'); return { ok: true }; } },
     ]);
-    const h = await startBridge({ functions, timing: { hangupGraceMs: 100 } });
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const h = await startBridge({ functions, clock, timing: { hangupGraceMs: 100 } });
     try {
       const { call, agent } = await h.connectedCall();
       agent.send({ type: 'ConversationText', role: 'assistant', content: 'Goodbye!' });
-      agent.sendAudio(randomBytes(4000, 3)); // half a second of goodbye
+      agent.sendAudio(randomBytes(4000, 3)); // half a second of goodbye, played in real time by the caller's side
       agent.send({ type: 'AgentAudioDone' });
       agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'e', name: 'end_call', arguments: '{}', client_side: true }] });
+      await h.waitForEvent('function_call');
+      // The grace period is over, but the goodbye is still playing: no hang-up yet.
+      await clock.advance(100);
+      assert.equal(h.events.some((e) => e.type === 'call_ended'), false, 'no hang-up while the goodbye plays');
+      // Its last mark comes back once it has played: that ends the call.
       const ended = await h.waitForEvent('call_ended', undefined, 5000);
       assert.equal(ended.summary.outcome, 'agent_hangup');
       assert.equal(call.stats.bytesPlayed, 4000, 'the whole goodbye was played before the hang-up');
+      await call.closed();
+    } finally {
+      await h.close();
+    }
+  });
+
+  await t.test('the agent ends the call: a goodbye heard at once still waits out the grace period for more', async () => {
+    const functions = new FunctionRegistry([
+      { name: 'end_call', schema: z.object({}), run: async (_a, ctx) => { ctx.control.hangUpAfterPlayback('goodbye'); return { ok: true }; } },
+    ]);
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const h = await startBridge({ functions, clock });
+    try {
+      const { call, agent } = await h.connectedCall({ realtimePlayout: false });
+      agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'e', name: 'end_call', arguments: '{}', client_side: true }] });
+      await h.waitForEvent('function_call');
+      agent.sendAudio(randomBytes(800, 4));
+      agent.send({ type: 'AgentAudioDone' });
+      await clock.advance(1499);
+      assert.equal(h.events.some((e) => e.type === 'call_ended'), false, 'the goodbye may still be on its way for 1.5 s');
+      await clock.advance(1);
+      const ended = await h.waitForEvent('call_ended');
+      assert.equal(ended.summary.outcome, 'agent_hangup');
       await call.closed();
     } finally {
       await h.close();

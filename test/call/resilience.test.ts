@@ -1,8 +1,10 @@
 // The agent connection lost mid-call: reconnect with the conversation so far, record the gap, and
 // give up cleanly (apology, then hand-off or hang-up) after bounded retries.
 import { test } from 'node:test';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { startBridge, randomBytes, sleep } from '../helpers/bridge-harness.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 test('a lost agent connection is replaced within a second, with the same Settings minus the greeting plus the conversation so far', async () => {
   const h = await startBridge();
@@ -70,9 +72,14 @@ test('an agent Error starts a new agent session instead of ending the call', asy
   }
 });
 
-test('after bounded retries the caller hears an apology, then the call ends', async () => {
+test('after bounded retries, each on the call\'s clock, the caller hears an apology, then the call ends', async () => {
   const apology = randomBytes(2400, 12); // 300 ms
-  const h = await startBridge({ timing: { reconnectDelaysMs: [0, 20] }, apologyAudio: async () => apology });
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const h = await startBridge({ clock, timing: { reconnectDelaysMs: [0, 1000] }, apologyAudio: async () => apology });
+  const connectionsLost = async () => {
+    const text = await h.server.metrics.registry.getSingleMetricAsString('phone_agent_agent_errors_total');
+    return Number(/code="connection_lost"} (\d+)/.exec(text)?.[1] ?? 0);
+  };
   try {
     const call = await h.call();
     const played: Buffer[] = [];
@@ -80,6 +87,14 @@ test('after bounded retries the caller hears an apology, then the call ends', as
     const first = await h.agent.connection(0);
     await first.waitFor((m) => m.type === 'Settings');
     await h.agent.close(); // the agent service is gone for good
+    while ((await connectionsLost()) < 1) await sleep(5);
+    // The first retry is due at once, the second a second later: each fails, and nothing is tried early.
+    await clock.advance(0);
+    while ((await connectionsLost()) < 2) await sleep(5);
+    await clock.advance(999);
+    await sleep(50);
+    assert.equal(h.events.some((e) => e.type === 'event' && /unreachable/.test(e.detail)), false, 'the second retry waits its full delay');
+    await clock.advance(1);
     const ended = await h.waitForEvent('call_ended', undefined, 5000);
     assert.equal(ended.summary.outcome, 'agent_error');
     assert.ok(Buffer.concat(played).equals(apology), 'the whole apology was played before the hang-up');
@@ -91,15 +106,19 @@ test('after bounded retries the caller hears an apology, then the call ends', as
 });
 
 test('the agent connection is replaced at a quiet moment before its age limit, without the caller noticing', async () => {
-  const h = await startBridge({ timing: { agentSessionMaxMs: 300 } });
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const h = await startBridge({ clock, timing: { agentSessionMaxMs: 300 } });
   try {
     const call = await h.call({ realtimePlayout: false });
     const first = await h.agent.connection(0);
     await first.waitFor((m) => m.type === 'Settings');
     // A reply in progress postpones the rotation until it has been played.
     first.send({ type: 'ConversationText', role: 'assistant', content: 'A long answer.' });
+    const heard = once(call, 'media');
     first.sendAudio(randomBytes(800, 1));
-    await sleep(400);
+    await heard;
+    await clock.advance(400);
+    await sleep(50);
     assert.equal(h.agent.connections.length, 1, 'no rotation while the agent is speaking');
     first.send({ type: 'AgentAudioDone' });
     const second = await h.agent.connection(1);

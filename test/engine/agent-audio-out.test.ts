@@ -2,39 +2,8 @@
 // while the socket is full (a slow client), and dropped at once on abort.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setImmediate as settle } from 'node:timers/promises';
 import { AgentAudioOut } from '../../src/engine/agent-audio-out.js';
-import type { Clock } from '../../src/domain/clock.js';
-
-class ManualClock implements Clock {
-  #now = 0;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.#now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.#now + ms;
-    for (;;) {
-      await settle();
-      const due = [...this.#timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].fn();
-    }
-    this.#now = end;
-    await settle();
-  }
-}
+import { ManualClock } from '../helpers/manual-clock.js';
 
 function setup(buffered = () => 0) {
   const clock = new ManualClock();
