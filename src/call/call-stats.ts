@@ -2,6 +2,7 @@
 // reason, malformed messages (each kind logged once per call, so a noisy peer cannot flood the log).
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { CallSummary } from '../domain/call.js';
 
 const FRAME_BYTES = 160; // 20 ms of mu-law
 
@@ -46,5 +47,11 @@ export class CallStats {
     if (this.#malformedLogged.has(key)) return;
     this.#malformedLogged.add(key);
     this.#log.warn({ source, detail }, 'ignored a malformed or unknown message (logged once per kind per call)');
+  }
+
+  /** The call's summary: these counts and what the caller of this method knows of the call. */
+  summary(call: Pick<CallSummary, 'durationMs' | 'turns' | 'interruptions' | 'outcome' | 'reason'>): CallSummary {
+    const { bytesIn, bytesOut, framesIn, framesOut, framesDropped, functionCalls } = this;
+    return { ...call, bytesIn, bytesOut, framesIn, framesOut, framesDropped, functionCalls };
   }
 }

@@ -6,13 +6,9 @@ import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
-import type { CallEventSink, CallInfo, CallOutcome, CallSummary, TranscriptTurn } from '../domain/call.js';
+import type { CallInfo, CallOutcome, TranscriptTurn } from '../domain/call.js';
 import type { LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
-import type { Settings } from '../agent/settings.js';
-import type { AgentEndpoint } from '../agent/client.js';
 import type { ServerMessage } from '../agent/messages.js';
-import type { FunctionRegistry } from '../tools/registry.js';
-import type { CallRecording } from '../recording/call-recording.js';
 import { AgentLink } from './agent-link.js';
 import { InboundChunker } from './inbound-chunker.js';
 import { PlaybackLedger } from './playback-ledger.js';
@@ -22,34 +18,7 @@ import { RecordingTimeline } from './recording-timeline.js';
 import { HangUpAfterPlayback } from './hang-up-after-playback.js';
 import { giveUpOnAgent } from './give-up.js';
 import { dispatchFunctionCalls } from './function-calls.js';
-
-export interface CallSessionOptions {
-  settings: Settings;
-  agent: AgentEndpoint;
-  functions: FunctionRegistry;
-  metrics: Metrics;
-  logger: Logger;
-  events: CallEventSink;
-  clock: Clock;
-  inboundChunkMs: number;
-  /** The user message that tells the agent which keys the caller pressed. */
-  keypadText(digits: string): string;
-  keepAliveMs?: number;
-  /** Agent audio is dropped while this much is already waiting in the caller's socket (a stalled link). */
-  maxCallerBufferedBytes?: number;
-  /** Call control for this call (hang up, transfer); the default closes the stream to hang up. */
-  control?: (call: ControlledCall) => CallControl;
-  /** Wait this long after a hang-up request for the agent's goodbye to start before hanging up. */
-  hangupGraceMs?: number;
-  /** Reconnects to the agent after a lost connection: one attempt per delay (ms), then give up. */
-  reconnectDelaysMs?: readonly number[];
-  /** Replace the agent connection (at a quiet moment) before it reaches this age: Deepgram closes sessions at 2 hours. */
-  agentSessionMaxMs?: number;
-  /** Mu-law audio played to the caller when the agent cannot be reached any more (an apology). */
-  apologyAudio?: () => Promise<Buffer | undefined>;
-  /** A two-channel recording of the call (caller and agent, aligned on the caller's timeline), if wanted. */
-  recording?: (call: CallInfo) => CallRecording | undefined;
-}
+import type { CallSessionOptions } from './session-options.js';
 
 const DEFAULT_MAX_CALLER_BUFFERED = 256 * 1024;
 
@@ -195,13 +164,9 @@ export class CallSession implements LegEvents, ControlledCall {
         return m.role === 'user' ? this.#onCallerText(m.content) : this.#onAgentText(m.content);
       case 'AgentThinking':
         return this.turns.agentMovedOn();
-      case 'AgentStartedSpeaking': {
-        this.turns.agentStartedSpeaking({ agentTotalMs: toMs(m.total_latency), agentTtsMs: toMs(m.tts_latency), agentTttMs: toMs(m.ttt_latency) });
-        if (m.total_latency !== undefined) this.#metrics.agentReportedLatency('total', m.total_latency);
-        if (m.ttt_latency !== undefined) this.#metrics.agentReportedLatency('ttt', m.ttt_latency);
-        if (m.tts_latency !== undefined) this.#metrics.agentReportedLatency('tts', m.tts_latency);
-        return;
-      }
+      case 'AgentStartedSpeaking':
+        this.#metrics.agentReportedLatency({ total: m.total_latency, ttt: m.ttt_latency, tts: m.tts_latency });
+        return this.turns.agentStartedSpeaking({ agentTotalMs: toMs(m.total_latency), agentTtsMs: toMs(m.tts_latency), agentTttMs: toMs(m.ttt_latency) });
       case 'LatencyReport':
         return this.turns.agentReportedLatency({ agentTotalMs: toMs(m.total_latency), agentTtsMs: toMs(m.tts_latency) });
       case 'AgentAudioDone':
@@ -211,15 +176,12 @@ export class CallSession implements LegEvents, ControlledCall {
       case 'FunctionCallRequest':
         this.turns.agentMovedOn();
         this.#stats.functionCalls += dispatchFunctionCalls(m, {
+          ...this.#opts,
           call: this.info,
-          functions: this.#opts.functions,
           control: this.#control,
           signal: this.#abort.signal,
           agent: this.#agent,
-          metrics: this.#metrics,
-          events: this.#opts.events,
           log: this.log,
-          clock: this.#clock,
           ended: () => this.#ended,
         });
         return;
@@ -364,20 +326,8 @@ export class CallSession implements LegEvents, ControlledCall {
     this.leg.close(outcome);
     const endedAt = Math.round(this.#clock.now());
     this.#emitTurn(this.turns.finish(endedAt));
-    const stats = this.#stats;
-    const summary: CallSummary = {
-      durationMs: endedAt - this.info.startedAt,
-      turns: this.turns.turns,
-      bytesIn: stats.bytesIn,
-      bytesOut: stats.bytesOut,
-      framesIn: stats.framesIn,
-      framesOut: stats.framesOut,
-      framesDropped: stats.framesDropped,
-      interruptions: this.turns.interruptions,
-      functionCalls: stats.functionCalls,
-      outcome,
-      reason,
-    };
+    const { turns, interruptions } = this.turns;
+    const summary = this.#stats.summary({ durationMs: endedAt - this.info.startedAt, turns, interruptions, outcome, reason });
     this.#metrics.callEnded(outcome);
     this.#opts.events.emit({ type: 'call_ended', callSid: this.info.callSid, endedAt, summary });
     this.log.info(summary, 'call ended');

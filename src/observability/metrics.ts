@@ -174,8 +174,9 @@ export class Metrics {
     this.#turnLatency.observe(seconds);
   }
 
-  agentReportedLatency(part: AgentLatencyPart, seconds: number): void {
-    this.#agentReportedLatency.labels(part).observe(seconds);
+  /** The agent's own account of a turn, in seconds: whichever parts it gave. */
+  agentReportedLatency(parts: Partial<Record<AgentLatencyPart, number>>): void {
+    for (const [part, seconds] of Object.entries(parts)) if (seconds !== undefined) this.#agentReportedLatency.labels(part).observe(seconds);
   }
 
   /** Where the engine's live session count is read from when /metrics is scraped. */

@@ -1,0 +1,39 @@
+// What a call needs from the server that starts it: the agent to reach, the functions it may run,
+// where its events, metrics and logs go, its clock, and the policies' timings.
+import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Clock } from '../domain/clock.js';
+import type { CallControl, ControlledCall } from '../domain/call-control.js';
+import type { CallEventSink, CallInfo } from '../domain/call.js';
+import type { Settings } from '../agent/settings.js';
+import type { AgentEndpoint } from '../agent/client.js';
+import type { FunctionRegistry } from '../tools/registry.js';
+import type { CallRecording } from '../recording/call-recording.js';
+
+export interface CallSessionOptions {
+  settings: Settings;
+  agent: AgentEndpoint;
+  functions: FunctionRegistry;
+  metrics: Metrics;
+  logger: Logger;
+  events: CallEventSink;
+  clock: Clock;
+  inboundChunkMs: number;
+  /** The user message that tells the agent which keys the caller pressed. */
+  keypadText(digits: string): string;
+  keepAliveMs?: number;
+  /** Agent audio is dropped while this much is already waiting in the caller's socket (a stalled link). */
+  maxCallerBufferedBytes?: number;
+  /** Call control for this call (hang up, transfer); the default closes the stream to hang up. */
+  control?: (call: ControlledCall) => CallControl;
+  /** Wait this long after a hang-up request for the agent's goodbye to start before hanging up. */
+  hangupGraceMs?: number;
+  /** Reconnects to the agent after a lost connection: one attempt per delay (ms), then give up. */
+  reconnectDelaysMs?: readonly number[];
+  /** Replace the agent connection (at a quiet moment) before it reaches this age: Deepgram closes sessions at 2 hours. */
+  agentSessionMaxMs?: number;
+  /** Mu-law audio played to the caller when the agent cannot be reached any more (an apology). */
+  apologyAudio?: () => Promise<Buffer | undefined>;
+  /** A two-channel recording of the call (caller and agent, aligned on the caller's timeline), if wanted. */
+  recording?: (call: CallInfo) => CallRecording | undefined;
+}
