@@ -4,7 +4,7 @@
 //   node --expose-gc dist/bench/soak.js [--sequential N] [--parallel P] [--rounds R]
 import { parseArgs } from 'node:util';
 import { parseEnv } from '../src/config/env.js';
-import { loadAgentSettings } from '../src/config/agent-config.js';
+import { loadAgentSettings } from '../src/agent/settings-file.js';
 import { buildServer } from '../src/server.js';
 import { silentLogger } from '../src/observability/log.js';
 import { SimulatedCall } from '../src/twilio/simulated-call.js';

@@ -1,7 +1,7 @@
 // The composition root: everything `phone-agent serve` runs, wired from one validated environment.
 // The server (src/server.ts) stays free of storage and engine choices so tests can build it bare.
 import type { Env } from './config/env.js';
-import { loadAgentSettings } from './config/agent-config.js';
+import { loadAgentSettings } from './agent/settings-file.js';
 import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';

@@ -5,7 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Env } from '../config/env.js';
-import { loadAgentSettings } from '../config/agent-config.js';
+import { loadAgentSettings } from '../agent/settings-file.js';
 import { loadClinicConfig } from '../tools/clinic/index.js';
 import { openStore } from '../store/index.js';
 import type { Logger } from '../observability/log.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startBridge, randomBytes, sleep, type BridgeHarness } from '../helpers/bridge-harness.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { mulawDecode } from '../../src/audio/mulaw.js';
-import { loadAgentSettings } from '../../src/config/agent-config.js';
+import { loadAgentSettings } from '../../src/agent/settings-file.js';
 import { FunctionRegistry } from '../../src/tools/registry.js';
 import { dtmfText } from '../../src/engine/think/dtmf.js';
 

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../src/config/env.js';
-import { loadAgentSettings } from '../../src/config/agent-config.js';
+import { loadAgentSettings } from '../../src/agent/settings-file.js';
 import { buildServer, type PhoneAgentServer } from '../../src/server.js';
 import type { ScriptedAgent } from '../helpers/scripted-agent.js';
 import { startTalkingAgent } from './talking-agent.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseEnv, ConfigError } from '../../src/config/env.js';
 import { availableParallelism } from 'node:os';
-import { loadAgentSettings, validateAgentSettings } from '../../src/config/agent-config.js';
+import { loadAgentSettings, validateAgentSettings } from '../../src/agent/settings-file.js';
 
 const seed = JSON.parse(readFileSync('config/agent.json', 'utf8'));
 

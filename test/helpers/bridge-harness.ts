@@ -1,7 +1,7 @@
 // Starts a real phone-agent server on a loopback port whose agent is a scripted V1 peer, and records
 // every call event, so a test can drive both sides and read what the bridge did.
 import { parseEnv } from '../../src/config/env.js';
-import { loadAgentSettings } from '../../src/config/agent-config.js';
+import { loadAgentSettings } from '../../src/agent/settings-file.js';
 import { buildServer, type PhoneAgentServer, type ServerOptions } from '../../src/server.js';
 import { CallEventBus, type CallEvent } from '../../src/domain/call.js';
 import { SimulatedCall, type SimulatedCallOptions } from '../../src/twilio/simulated-call.js';

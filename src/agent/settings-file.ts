@@ -1,9 +1,9 @@
 // Loads the agent's V1 Settings (AGENT_CONFIG, default config/agent.json) and checks what the bridge
 // needs beyond the protocol: Twilio Media Streams carry raw mu-law at 8 kHz in both directions.
 import { readFileSync } from 'node:fs';
-import { SettingsSchema, type Settings } from '../agent/settings.js';
+import { SettingsSchema, type Settings } from './settings.js';
 import { explainIssues } from '../protocol/explain-issues.js';
-import { ConfigError } from './env.js';
+import { ConfigError } from '../config/env.js';
 
 export function loadAgentSettings(path: string): Settings {
   let text: string;
