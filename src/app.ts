@@ -74,7 +74,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     apologyAudio: apologyAudio(),
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
-    callControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });

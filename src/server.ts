@@ -12,7 +12,7 @@ import { CallEventBus } from './domain/call.js';
 import { CallSession } from './call/session.js';
 import { FunctionRegistry } from './tools/registry.js';
 import type { CallControl, ControlledCall } from './domain/call-control.js';
-import type { TelephonyLeg } from './domain/telephony-leg.js';
+import type { CarrierContext, TelephonyLeg } from './domain/telephony-leg.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { dtmfText } from './engine/think/dtmf.js';
 import { acceptTwilioMediaStream } from './twilio/media-stream-leg.js';
@@ -38,7 +38,7 @@ export interface ServerOptions {
   events?: CallEventBus;
   functions?: FunctionRegistry;
   /** Call control per call (Twilio REST); without it hang-up closes the stream and transfer is refused. */
-  callControl?: (call: ControlledCall) => CallControl;
+  twilioControl?: (call: ControlledCall) => CallControl;
   /** The calls' clock (tests substitute one they control). */
   clock?: Clock;
   /** Overrides for timers, mostly for tests. */
@@ -51,6 +51,8 @@ export interface ServerOptions {
   tickets?: TicketBook;
   /** What /metrics serves (every worker's, summed, with WORKERS > 1); this server's registry by default. */
   metricsText?: () => Promise<string>;
+  /** Carriers beyond Twilio: each registers its routes (webhook answer, media stream) and starts calls through the context. */
+  carriers?: Array<(app: FastifyInstance, context: CarrierContext) => Promise<void> | void>;
   /** Extra routes (the embedded engine, the API, the dashboard), registered before the server starts. */
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -84,12 +86,9 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   });
   const metricsText = options.metricsText ?? (() => metrics.registry.metrics());
   const rateLimit = options.rateLimit ?? { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND };
-  /** Each live call's control by CallSid, for the keypad rule ("press 0 for staff"). */
-  const controls = new Map<string, CallControl>();
-  const callControl = options.callControl;
-  const stopStaffDigit = callControl
-    ? transferOnStaffDigit(events, (callSid) => controls.get(callSid), logger)
-    : undefined;
+  /** Live calls by CallSid, for what acts on a call from outside it (the keypad rule: "press 0 for staff"). */
+  const liveCalls = new Map<string, CallSession>();
+  const stopStaffDigit = transferOnStaffDigit(events, (callSid) => liveCalls.get(callSid)?.control, logger);
   let draining = false;
   let baseUrl: string | undefined;
 
@@ -161,23 +160,19 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       agentSessionMaxMs: options.timing?.agentSessionMaxMs,
       apologyAudio: options.apologyAudio,
       recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
-      control: callControl && ((call) => {
-        const control = callControl(call);
-        controls.set(call.info.callSid, control);
-        return control;
-      }),
     });
     sessions.add(session);
+    liveCalls.set(session.info.callSid, session);
     void session.done.then(() => {
       sessions.delete(session);
-      controls.delete(session.info.callSid);
+      if (liveCalls.get(session.info.callSid) === session) liveCalls.delete(session.info.callSid);
     });
     return session;
   }
 
   const mediaStreamGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preValidation: security.verifyHandshake() };
   app.get('/media-stream', { websocket: true, ...mediaStreamGuards }, (socket) => {
-    acceptTwilioMediaStream(socket, { logger, metrics, clock, admit: (start) => security.admit(start), startCall });
+    acceptTwilioMediaStream(socket, { logger, metrics, clock, admit: (start) => security.admit(start), startCall, control: options.twilioControl });
   });
 
   // Twilio reports the stream's start, stop and failures here: the only place a failed handshake
@@ -206,6 +201,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return metricsText();
   });
 
+  for (const carrier of options.carriers ?? []) await carrier(app, { startCall, clock, logger, metrics });
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   async function waitForCalls(timeoutMs: number): Promise<void> {
@@ -235,7 +231,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     async close() {
       draining = true;
       for (const s of sessions) s.end('shutdown', 'server shutting down');
-      stopStaffDigit?.();
+      stopStaffDigit();
       await app.close();
       metrics.close();
     },

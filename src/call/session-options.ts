@@ -3,7 +3,6 @@
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import type { CallEventSink, CallInfo } from '../domain/call.js';
 import type { Settings } from '../agent/settings.js';
 import type { AgentEndpoint } from '../agent/client.js';
@@ -24,8 +23,6 @@ export interface CallSessionOptions {
   keepAliveMs?: number;
   /** Agent audio is dropped while this much is already waiting in the caller's socket (a stalled link). */
   maxCallerBufferedBytes?: number;
-  /** Call control for this call (hang up, transfer); the default closes the stream to hang up. */
-  control?: (call: ControlledCall) => CallControl;
   /** Wait this long after a hang-up request for the agent's goodbye to start before hanging up. */
   hangupGraceMs?: number;
   /** Reconnects to the agent after a lost connection: one attempt per delay (ms), then give up. */

@@ -35,7 +35,8 @@ export class CallSession implements LegEvents, ControlledCall {
   readonly #chunker: InboundChunker;
   readonly #stats: CallStats;
   readonly #abort = new AbortController();
-  readonly #control: CallControl;
+  /** What acts on this call: the carrier's API, or the stream alone. */
+  readonly control: CallControl;
   readonly #hangUp: HangUpAfterPlayback;
   readonly #recording: RecordingTimeline | undefined;
   readonly #maxCallerBuffered: number;
@@ -65,7 +66,7 @@ export class CallSession implements LegEvents, ControlledCall {
       allHeard: () => !this.turns.sending && this.ledger.pendingMarks === 0,
       hangUp: (reason) => this.end('agent_hangup', reason),
     });
-    this.#control = opts.control?.(this) ?? this.#streamOnlyControl();
+    this.control = leg.control?.(this) ?? this.#streamOnlyControl();
 
     opts.metrics.callStarted();
     opts.events.emit({ type: 'call_started', call: this.info });
@@ -178,7 +179,7 @@ export class CallSession implements LegEvents, ControlledCall {
         this.#stats.functionCalls += dispatchFunctionCalls(m, {
           ...this.#opts,
           call: this.info,
-          control: this.#control,
+          control: this.control,
           signal: this.#abort.signal,
           agent: this.#agent,
           log: this.log,
@@ -273,7 +274,7 @@ export class CallSession implements LegEvents, ControlledCall {
       clock: this.#clock,
       signal: this.#abort.signal,
       transfer: async () => {
-        await this.#control.transfer('the voice agent is unavailable');
+        await this.control.transfer('the voice agent is unavailable');
         this.markTransferring();
         this.#emitEvent('info', 'caller handed to staff after the agent became unavailable');
       },
@@ -298,7 +299,7 @@ export class CallSession implements LegEvents, ControlledCall {
     return {
       hangUpAfterPlayback: (reason) => this.hangUpAfterPlayback(reason),
       transfer: async () => {
-        throw new Error('transfer is not configured (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a transfer number)');
+        throw new Error(`transfer is not possible on this ${this.leg.carrier} call`);
       },
     };
   }

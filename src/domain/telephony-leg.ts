@@ -3,6 +3,10 @@
 // wire protocol: framing, playback-acknowledgement naming, socket tuning, stream ids. The core sees
 // audio, keypad digits, playback acknowledgements and the stream's end, never a carrier's messages.
 import type { CallDirection } from './call.js';
+import type { CallControl, ControlledCall } from './call-control.js';
+import type { Clock } from './clock.js';
+import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** What the carrier says about the call when its media starts. */
 export interface LegCall {
@@ -50,4 +54,17 @@ export interface TelephonyLeg {
   clear(): void;
   /** Ends the media connection: with an answer that only streams, this is the hang-up. */
   close(reason: string): void;
+  /** The carrier's control of the call through its API (hang-up, transfer); without it, closing the stream is the hang-up. */
+  control?(call: ControlledCall): CallControl;
+}
+
+/** Starts a call on a leg: the call's event sink, or the reason it was refused (draining, at capacity). */
+export type StartCall = (leg: TelephonyLeg) => LegEvents | { refused: string };
+
+/** What the server gives each carrier's routes: the way to start calls, and the shared services. */
+export interface CarrierContext {
+  startCall: StartCall;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
 }

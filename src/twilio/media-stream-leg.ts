@@ -7,7 +7,8 @@ import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { LegCall, LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { clearMessage, markMessage, mediaMessage, parseTwilioMessage, type TwilioStart } from './media-messages.js';
 
 /** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
@@ -22,8 +23,9 @@ export interface TwilioMediaStreamOptions {
   clock: Clock;
   /** Checks a `start` (its per-call token) and strips what only the check needed; or a reason to refuse it. */
   admit(start: TwilioStart): TwilioStart | { refused: string };
-  /** Starts the call on this leg: its event sink, or a reason to refuse it. */
-  startCall(leg: TelephonyLeg): LegEvents | { refused: string };
+  startCall: StartCall;
+  /** Hang-up and transfer through Twilio's REST API, when its credentials are set. */
+  control?: (call: ControlledCall) => CallControl;
 }
 
 export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStreamOptions): void {
@@ -58,7 +60,7 @@ export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStre
     clearTimeout(startTimer);
     const admitted = opts.admit(message);
     if ('refused' in admitted) return refuse(admitted.refused);
-    const leg = new TwilioMediaStreamLeg(socket, admitted);
+    const leg = new TwilioMediaStreamLeg(socket, admitted, opts.control);
     const started = opts.startCall(leg);
     if ('refused' in started) return refuse(started.refused);
     call = started;
@@ -112,9 +114,11 @@ class TwilioMediaStreamLeg implements TelephonyLeg {
   readonly call: LegCall;
   readonly #socket: WebSocket;
   readonly #streamSid: string;
+  readonly #control: ((call: ControlledCall) => CallControl) | undefined;
 
-  constructor(socket: WebSocket, start: TwilioStart) {
+  constructor(socket: WebSocket, start: TwilioStart, control: ((call: ControlledCall) => CallControl) | undefined) {
     this.#socket = socket;
+    this.#control = control;
     this.#streamSid = start.streamSid;
     const params = start.start.customParameters;
     this.call = {
@@ -156,6 +160,15 @@ class TwilioMediaStreamLeg implements TelephonyLeg {
 
   close(reason: string): void {
     if (this.#socket.readyState === 1) this.#socket.close(1000, reason);
+  }
+
+  control(call: ControlledCall): CallControl {
+    return (
+      this.#control?.(call) ?? {
+        hangUpAfterPlayback: (reason) => call.hangUpAfterPlayback(reason),
+        transfer: () => Promise.reject(new Error('transfer is not configured (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a transfer number)')),
+      }
+    );
   }
 
   #send(text: string): void {

@@ -21,7 +21,7 @@ async function withTwilio(
   const transferNumber = options.transferNumber === null ? undefined : (options.transferNumber ?? STAFF);
   const h = await startBridge({
     functions: functions(),
-    callControl: twilioCallControl({ client: twilio.client(), transferNumber, logger: silentLogger }),
+    twilioControl: twilioCallControl({ client: twilio.client(), transferNumber, logger: silentLogger }),
     timing: { hangupGraceMs: 100 },
   });
   try {
