@@ -7,7 +7,7 @@ import { parseEnv } from '../src/config/env.js';
 import { loadAgentSettings } from '../src/agent/settings-file.js';
 import { buildServer } from '../src/server.js';
 import { silentLogger } from '../src/observability/log.js';
-import { SimulatedCall } from '../src/twilio/simulated-call.js';
+import { SimulatedCall } from '../src/simulate/twilio-caller.js';
 import { EchoPeer } from '../src/bench/echo-peer.js';
 import { FRAME_BYTES, newFrame, writeStamp } from '../src/bench/frame-stamp.js';
 import { log, writeResults } from './lib/results.js';

@@ -2,18 +2,18 @@
 // call, as Twilio does (silence between utterances, not gaps), and a listener that tells when the
 // agent's reply has finished playing.
 import { MULAW_SILENCE } from '../audio/mulaw.js';
-import { FRAME_BYTES, FRAME_MS, type SimulatedCall } from '../twilio/simulated-call.js';
+import { FRAME_BYTES, FRAME_MS, type SimulatedCaller } from '../simulate/caller.js';
 
 const SILENCE_FRAME = Buffer.alloc(FRAME_BYTES, MULAW_SILENCE);
 
 /** Streams continuously on absolute deadlines, so timer jitter never accumulates into drift. */
 export class CallerLine {
-  readonly #call: SimulatedCall;
+  readonly #call: SimulatedCaller;
   #pending: { audio: Buffer; offset: number; sent: (at: number) => void } | undefined;
   #running = true;
   readonly #loop: Promise<void>;
 
-  constructor(call: SimulatedCall) {
+  constructor(call: SimulatedCaller) {
     this.#call = call;
     this.#loop = this.#run();
   }
@@ -75,7 +75,7 @@ export interface Reply {
  * Resolves once the agent's reply (audio arriving after `since`) has played out and the line has been
  * quiet for `quietMs`, or when the agent did not start within `startTimeoutMs`, or after `maxReplyMs`.
  */
-export function replyFinished(call: SimulatedCall, since: number, timing: ReplyTiming = DEFAULT_REPLY_TIMING): Promise<Reply> {
+export function replyFinished(call: SimulatedCaller, since: number, timing: ReplyTiming = DEFAULT_REPLY_TIMING): Promise<Reply> {
   return new Promise((resolve) => {
     let firstAudioAt: number | undefined;
     let lastActivityAt = since;

@@ -9,7 +9,7 @@ import { mulawDecode, mulawEncode } from '../audio/mulaw.js';
 import { downsample } from '../audio/resample.js';
 import { readWav, writeWav } from '../audio/wav.js';
 import { spokenCaller } from '../engine/speak/phone-channel.js';
-import { SimulatedCall } from '../twilio/simulated-call.js';
+import { SimulatedCall } from '../simulate/twilio-caller.js';
 import { CallerLine, replyFinished } from './call-line.js';
 import { fetchStreamTicket, fetchTranscript, type TranscriptLine } from './call-server.js';
 

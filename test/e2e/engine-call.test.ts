@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../src/config/env.js';
 import { startApp, type App } from '../../src/app.js';
-import { SimulatedCall } from '../../src/twilio/simulated-call.js';
+import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { spokenCaller } from '../../src/engine/speak/phone-channel.js';
 import { mulawEncode } from '../../src/audio/mulaw.js';
 import { silentLogger } from '../../src/observability/log.js';

@@ -4,7 +4,7 @@ import { parseEnv } from '../../src/config/env.js';
 import { loadAgentSettings } from '../../src/agent/settings-file.js';
 import { buildServer, type PhoneAgentServer, type ServerOptions } from '../../src/server.js';
 import { CallEventBus, type CallEvent } from '../../src/domain/call.js';
-import { SimulatedCall, type SimulatedCallOptions } from '../../src/twilio/simulated-call.js';
+import { SimulatedCall, type SimulatedCallOptions } from '../../src/simulate/twilio-caller.js';
 import { ScriptedAgent, type AgentConnection, type ScriptedAgentOptions, waitUntil } from './scripted-agent.js';
 
 export interface BridgeHarness {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
 import { startServeProcess } from '../helpers/serve-process.js';
 import { randomBytes, sleep } from '../helpers/bridge-harness.js';
-import { SimulatedCall } from '../../src/twilio/simulated-call.js';
+import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { openStore } from '../../src/store/index.js';
 import type { CallEvent } from '../../src/domain/call.js';
 

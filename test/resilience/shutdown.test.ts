@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
 import { startServeProcess } from '../helpers/serve-process.js';
-import { SimulatedCall } from '../../src/twilio/simulated-call.js';
+import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { openStore } from '../../src/store/index.js';
 import { sleep } from '../helpers/bridge-harness.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import twilio from 'twilio';
 import { startBridge, sleep, type BridgeHarness } from '../helpers/bridge-harness.js';
-import { SimulatedCall } from '../../src/twilio/simulated-call.js';
+import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { CallTokens } from '../../src/twilio/call-token.js';
 import { SoftphoneTickets } from '../../src/twilio/softphone-tickets.js';
 import { TokenBuckets } from '../../src/twilio/rate-limit.js';

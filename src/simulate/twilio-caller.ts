@@ -5,10 +5,10 @@
 // the tests and the benchmarks.
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { MULAW_SILENCE } from '../audio/mulaw.js';
+import { PlayoutBuffer } from './playout-buffer.js';
+import { silence, simulatedId, streamFrames, type SimulatedCallEvents, type SimulatedCaller } from './caller.js';
 
-export const FRAME_BYTES = 160; // 20 ms of 8 kHz mu-law
-export const FRAME_MS = 20;
+export { FRAME_BYTES, FRAME_MS } from './caller.js';
 
 export interface SimulatedCallOptions {
   url: string;
@@ -23,25 +23,7 @@ export interface SimulatedCallOptions {
   realtimePlayout?: boolean;
 }
 
-type PlayoutItem = { kind: 'audio'; bytes: Buffer } | { kind: 'mark'; name: string };
-
-export interface SimulatedCallEvents {
-  /** Agent audio as it is played to the caller. */
-  played: [audio: Buffer];
-  /** A media message arrived (before playout). */
-  media: [audio: Buffer, receivedAt: number];
-  clear: [receivedAt: number];
-  mark: [name: string];
-  closed: [code: number, reason: string];
-}
-
-let counter = 0;
-function sid(prefix: string): string {
-  counter++;
-  return `${prefix}${Date.now().toString(16)}${process.pid.toString(16)}${counter.toString(16).padStart(8, '0')}`.slice(0, 34).padEnd(34, '0');
-}
-
-export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
+export class SimulatedCall extends EventEmitter<SimulatedCallEvents> implements SimulatedCaller {
   readonly callSid: string;
   readonly streamSid: string;
   readonly ws: WebSocket;
@@ -49,11 +31,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   #sequence = 0;
   #chunk = 0;
   #mediaTimestamp = 0;
-  // Playout model.
-  #queue: PlayoutItem[] = [];
-  #queuedBytes = 0;
-  #playoutTimer: NodeJS.Timeout | undefined;
-  #playoutClock = 0;
+  readonly #playout: PlayoutBuffer;
   /** Counters a test or a summary reads. */
   readonly stats = { mediaReceived: 0, bytesReceived: 0, bytesPlayed: 0, clears: 0, marksEchoed: 0, marksSent: 0 };
 
@@ -61,13 +39,18 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     super();
     this.ws = ws;
     this.#options = options;
-    this.callSid = options.callSid ?? sid('CA');
-    this.streamSid = options.streamSid ?? sid('MZ');
+    this.callSid = options.callSid ?? simulatedId('CA');
+    this.streamSid = options.streamSid ?? simulatedId('MZ');
+    const played = (audio: Buffer) => {
+      this.stats.bytesPlayed += audio.length;
+      this.emit('played', audio);
+    };
+    this.#playout = new PlayoutBuffer({ played, acknowledged: (name) => this.#echoMark(name) }, { realtime: options.realtimePlayout !== false });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) this.#onServerMessage(data.toString('utf8'));
     });
     ws.on('close', (code, reason) => {
-      this.#stopPlayout();
+      this.#playout.stop();
       this.emit('closed', code, reason.toString('utf8'));
     });
   }
@@ -104,7 +87,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
 
   /** Agent audio received but not yet played. */
   get bufferedMs(): number {
-    return this.#queuedBytes / 8;
+    return this.#playout.bufferedMs;
   }
 
   /** One media message; Twilio's fields as Twilio sends them (strings). */
@@ -119,26 +102,12 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     this.#mediaTimestamp += Math.round(payload.length / 8);
   }
 
-  /**
-   * Sends mu-law audio as 20 ms frames on a real-time clock (absolute deadlines, so timer jitter does
-   * not accumulate). Resolves when the last frame is sent; stops early if the signal aborts.
-   */
-  async streamAudio(mulaw: Buffer, signal?: AbortSignal): Promise<void> {
-    const start = performance.now();
-    for (let offset = 0, i = 0; offset < mulaw.length; offset += FRAME_BYTES, i++) {
-      if (signal?.aborted || !this.open) return;
-      const due = start + i * FRAME_MS;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      let frame = mulaw.subarray(offset, offset + FRAME_BYTES);
-      if (frame.length < FRAME_BYTES) frame = Buffer.concat([frame, Buffer.alloc(FRAME_BYTES - frame.length, MULAW_SILENCE)]);
-      this.sendFrame(frame);
-    }
+  streamAudio(mulaw: Buffer, signal?: AbortSignal): Promise<void> {
+    return streamFrames(mulaw, (frame) => this.sendFrame(frame), () => this.open, signal);
   }
 
-  /** Silence at real-time pace, like a caller who says nothing. */
-  async streamSilence(ms: number, signal?: AbortSignal): Promise<void> {
-    await this.streamAudio(Buffer.alloc(Math.round(ms * 8), MULAW_SILENCE), signal);
+  streamSilence(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.streamAudio(silence(ms), signal);
   }
 
   sendDtmf(digit: string): void {
@@ -162,7 +131,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   hangUp(): void {
     if (this.open) this.stop();
     this.ws.close(1000, 'caller hung up');
-    this.#stopPlayout();
+    this.#playout.stop();
   }
 
   // ---- Twilio's side of the server's messages -------------------------------------------------
@@ -180,65 +149,16 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
       this.stats.mediaReceived++;
       this.stats.bytesReceived += audio.length;
       this.emit('media', audio, now);
-      this.#enqueue({ kind: 'audio', bytes: audio });
+      this.#playout.audio(audio);
     } else if (m.event === 'mark' && typeof m.mark?.name === 'string') {
       this.stats.marksSent++;
-      this.#enqueue({ kind: 'mark', name: m.mark.name });
+      this.#playout.acknowledgement(m.mark.name);
     } else if (m.event === 'clear') {
       this.stats.clears++;
       this.emit('clear', now);
       // Twilio empties its buffer and sends back every mark still pending.
-      const pending = this.#queue.filter((i): i is { kind: 'mark'; name: string } => i.kind === 'mark');
-      this.#queue = [];
-      this.#queuedBytes = 0;
-      for (const item of pending) this.#echoMark(item.name);
+      for (const name of this.#playout.clear()) this.#echoMark(name);
     }
-  }
-
-  #enqueue(item: PlayoutItem): void {
-    this.#queue.push(item);
-    if (item.kind === 'audio') this.#queuedBytes += item.bytes.length;
-    if (this.#options.realtimePlayout === false) {
-      this.#drain(Number.POSITIVE_INFINITY);
-      return;
-    }
-    if (!this.#playoutTimer) {
-      this.#playoutClock = performance.now();
-      this.#drain(0);
-      this.#playoutTimer = setInterval(() => this.#tick(), FRAME_MS);
-    }
-  }
-
-  #tick(): void {
-    const now = performance.now();
-    const budget = Math.floor((now - this.#playoutClock) * 8);
-    if (budget <= 0) return;
-    const played = this.#drain(budget);
-    this.#playoutClock += played / 8;
-    if (this.#queue.length === 0) this.#stopPlayout();
-  }
-
-  /** Plays up to `budget` bytes; marks at the head are echoed as soon as everything before them has played. */
-  #drain(budget: number): number {
-    let played = 0;
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0]!;
-      if (head.kind === 'mark') {
-        this.#queue.shift();
-        this.#echoMark(head.name);
-        continue;
-      }
-      if (played >= budget) break;
-      const take = Math.min(head.bytes.length, budget - played);
-      const piece = head.bytes.subarray(0, take);
-      if (take === head.bytes.length) this.#queue.shift();
-      else head.bytes = head.bytes.subarray(take);
-      this.#queuedBytes -= take;
-      played += take;
-      this.stats.bytesPlayed += take;
-      this.emit('played', piece);
-    }
-    return played;
   }
 
   #echoMark(name: string): void {
@@ -247,16 +167,7 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
     this.#send({ event: 'mark', sequenceNumber: String(++this.#sequence), streamSid: this.streamSid, mark: { name } });
   }
 
-  #stopPlayout(): void {
-    clearInterval(this.#playoutTimer);
-    this.#playoutTimer = undefined;
-  }
-
   #send(message: object): void {
     if (this.open) this.ws.send(JSON.stringify(message));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
