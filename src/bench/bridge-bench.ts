@@ -151,7 +151,8 @@ async function runServer(
     // The server may be a process tree (a cluster primary and its workers): memory and CPU are the tree's.
     const idleRssMb = treeRssMb(server.pid);
     const idleProcesses = processTree(server.pid).length;
-    options.log(`${name} pid ${server.pid} (${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}) idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
+    const processes = `${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}`;
+    options.log(`${name} pid ${server.pid} (${processes}) idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
     const affinity: Affinity = { server: [], bench: [] };
     const serverSampler: { current?: ProcSampler } = {};
     const benchSampler: { current?: ProcSampler } = {};

@@ -8,16 +8,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CONTRACT_KEYS } from './contract.js';
 import { compareWithRelay, comparisonSeries, type RelayComparison } from '../../src/bench/relay-compare.js';
 import type { BridgeBenchResult } from '../../src/bench/bridge-bench.js';
-
-const CONTRACT_KEYS = ['calls', 'completed', 'failed', 'frames_sent', 'frames_lost', 'inbound_added_latency_ms', 'outbound_added_latency_ms', 'server_cpu_percent', 'server_rss_mb', 'rss_mb_per_call'];
 
 test('phone-agent bench --compare relay carries every frame through both and reports both with ratios', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-compare-test-'));
   const file = join(dir, 'compare.json');
   try {
-    const args = ['bin/phone-agent', 'bench', '--compare', 'relay', '--calls', '3', '--duration', '2', '--baseline-duration', '1', '--warmup', '1', '--json', file];
+    const load = ['--calls', '3', '--duration', '2', '--baseline-duration', '1', '--warmup', '1'];
+    const args = ['bin/phone-agent', 'bench', '--compare', 'relay', ...load, '--json', file];
     const { stdout } = await promisify(execFile)(process.execPath, args);
     const report = JSON.parse(readFileSync(file, 'utf8')) as RelayComparison;
     assert.deepEqual(Object.keys(report).sort(), ['phone_agent', 'ratio', 'relay']);
