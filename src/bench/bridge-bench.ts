@@ -1,12 +1,15 @@
 // One bridge benchmark run: the loopback baseline (driver dials the echo peer directly), then the
 // same load through the server under test, in its own process, whose agent is the echo peer.
 // Frames are timed end to end in the bench process (one clock); the baseline's figures are
-// subtracted to leave what the server adds.
+// subtracted to leave what the server adds. A series runs the same load through several servers in
+// turn (phone-agent and the bare relay it is compared with) against that one baseline.
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ProcSampler, processTree, treeRssMb, type ProcUsage } from './proc-sampler.js';
 import { allowedCpus, pinProcess, threadCpus } from './cpu-affinity.js';
 import { fetchServerView, type ServerView } from './server-view.js';
-import { ServerProcess } from './server-process.js';
+import { PACKAGE_ROOT, ServerProcess } from './server-process.js';
 import { WorkerClient } from './worker-rpc.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
 import type { PeerCounts, PeerMode, PeerReport } from './echo-peer.js';
@@ -59,20 +62,55 @@ const DRAIN_TIMEOUT_MS = 5000;
 const SATURATED = 0.8;
 const HANGUP_TIMEOUT_MS = 15_000;
 
-export async function runBridgeBench(options: BridgeBenchOptions): Promise<Record<string, unknown>> {
-  if (options.benchCpus === undefined) return runPinned(options);
+/** The server the load goes through: phone-agent itself, or the bare relay (bare-relay.ts) it is compared with. */
+export type BenchServer = 'phone-agent' | 'relay';
+
+const SERVER_ENTRIES: Record<BenchServer, string[]> = {
+  'phone-agent': [join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'],
+  relay: [fileURLToPath(new URL('./bare-relay.js', import.meta.url))],
+};
+
+/** The fields every run reports (the documented contract of `phone-agent bench --json`). */
+export interface BridgeBenchFigures {
+  calls: number;
+  completed: number;
+  failed: number;
+  frames_sent: number;
+  frames_lost: number;
+  inbound_added_latency_ms: AddedLatency;
+  outbound_added_latency_ms: AddedLatency;
+  server_cpu_percent: number;
+  server_rss_mb: number;
+  rss_mb_per_call: number;
+}
+
+export type BridgeBenchResult = BridgeBenchFigures & Record<string, unknown>;
+
+export interface AddedLatency {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export async function runBridgeBench(options: BridgeBenchOptions): Promise<BridgeBenchResult> {
+  return (await runBridgeBenchSeries(options, ['phone-agent']))[0]!;
+}
+
+/** The same load through each server in turn, one run each, in order, after one shared baseline. */
+export async function runBridgeBenchSeries(options: BridgeBenchOptions, servers: BenchServer[]): Promise<BridgeBenchResult[]> {
+  if (options.benchCpus === undefined) return runPinned(options, servers);
   // Pinned before the worker threads exist: threads inherit their creator's affinity.
   const before = allowedCpus(process.pid);
   pinProcess(process.pid, options.benchCpus);
   options.log(`bench pinned to CPU ${options.benchCpus} (was ${before})`);
   try {
-    return await runPinned(options);
+    return await runPinned(options, servers);
   } finally {
     pinProcess(process.pid, before);
   }
 }
 
-async function runPinned(options: BridgeBenchOptions): Promise<Record<string, unknown>> {
+async function runPinned(options: BridgeBenchOptions, servers: BenchServer[]): Promise<BridgeBenchResult[]> {
   const peerWorker = new WorkerClient(new URL('./peer-worker.js', import.meta.url), undefined);
   const driverWorkers = Array.from({ length: options.driverThreads }, () => new WorkerClient(new URL('./driver-worker.js', import.meta.url), undefined));
   try {
@@ -82,44 +120,59 @@ async function runPinned(options: BridgeBenchOptions): Promise<Record<string, un
       const url = await peerWorker.request<string>('start', { mode: 'twilio' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
       baseline = await runPhase(options, url, options.baselineDurationS, peerWorker, driverWorkers);
     }
-
-    const agentUrl = await peerWorker.request<string>('start', { mode: 'agent' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
-    const server = await ServerProcess.start({
-      env: {
-        AGENT_URL: agentUrl,
-        INBOUND_CHUNK_MS: String(options.inboundChunkMs),
-        ...(options.workers !== undefined && { WORKERS: String(options.workers) }),
-      },
-      nodeArgs: options.serverNodeArgs,
-      ...(options.serverCpus !== undefined && { cpus: options.serverCpus }),
-    });
-    try {
-      await sleep(1000);
-      // The server may be a process tree (a cluster primary and its workers): memory and CPU are the tree's.
-      const idleRssMb = treeRssMb(server.pid);
-      const idleProcesses = processTree(server.pid).length;
-      options.log(`server pid ${server.pid} (${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}) idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
-      const affinity: Affinity = { server: [], bench: [] };
-      const serverSampler: { current?: ProcSampler } = {};
-      const benchSampler: { current?: ProcSampler } = {};
-      const measured = await runPhase(options, server.mediaStreamUrl, options.durationS, peerWorker, driverWorkers, {
-        onMeasureStart: () => {
-          serverSampler.current = new ProcSampler(server.pid, { tree: true });
-          benchSampler.current = new ProcSampler(process.pid);
-          // What the kernel actually allows, read back: every thread of the bench, every server process.
-          affinity.bench = threadCpus(process.pid);
-          affinity.server = [...new Set(processTree(server.pid).flatMap((p) => threadCpus(p.pid)))].sort();
-        },
-        onMeasureEnd: () => ({ server: serverSampler.current!.stop(), bench: benchSampler.current!.stop() }),
-        midLoad: () => options.midLoad?.(server.pid),
-      });
-      if (!server.alive) throw new Error(`the server died under load:\n${server.outputTail}`);
-      return { ...summarize(options, measured, baseline, idleRssMb, affinity), server_view: await readServerView(server.url, options) };
-    } finally {
-      await server.stop();
-    }
+    const results: BridgeBenchResult[] = [];
+    for (const server of servers) results.push(await runServer(options, server, baseline, peerWorker, driverWorkers));
+    return results;
   } finally {
     await Promise.all([peerWorker, ...driverWorkers].map((w) => w.terminate()));
+  }
+}
+
+async function runServer(
+  options: BridgeBenchOptions,
+  name: BenchServer,
+  baseline: MeasuredPhase | undefined,
+  peerWorker: WorkerClient,
+  driverWorkers: WorkerClient[],
+): Promise<BridgeBenchResult> {
+  const agentUrl = await peerWorker.request<string>('start', { mode: 'agent' satisfies PeerMode, bargeInEveryMs: options.bargeInEveryMs });
+  const server = await ServerProcess.start({
+    env: {
+      AGENT_URL: agentUrl,
+      INBOUND_CHUNK_MS: String(options.inboundChunkMs),
+      ...(options.workers !== undefined && { WORKERS: String(options.workers) }),
+    },
+    nodeArgs: options.serverNodeArgs,
+    entry: SERVER_ENTRIES[name],
+    ...(options.serverCpus !== undefined && { cpus: options.serverCpus }),
+  });
+  try {
+    await sleep(1000);
+    // The server may be a process tree (a cluster primary and its workers): memory and CPU are the tree's.
+    const idleRssMb = treeRssMb(server.pid);
+    const idleProcesses = processTree(server.pid).length;
+    const processes = `${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}`;
+    options.log(`${name} pid ${server.pid} (${processes}) idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
+    const affinity: Affinity = { server: [], bench: [] };
+    const serverSampler: { current?: ProcSampler } = {};
+    const benchSampler: { current?: ProcSampler } = {};
+    const measured = await runPhase(options, server.mediaStreamUrl, options.durationS, peerWorker, driverWorkers, {
+      onMeasureStart: () => {
+        serverSampler.current = new ProcSampler(server.pid, { tree: true });
+        benchSampler.current = new ProcSampler(process.pid);
+        // What the kernel actually allows, read back: every thread of the bench, every server process.
+        affinity.bench = threadCpus(process.pid);
+        affinity.server = [...new Set(processTree(server.pid).flatMap((p) => threadCpus(p.pid)))].sort();
+      },
+      onMeasureEnd: () => ({ server: serverSampler.current!.stop(), bench: benchSampler.current!.stop() }),
+      midLoad: () => options.midLoad?.(server.pid),
+    });
+    if (!server.alive) throw new Error(`the ${name} died under load:\n${server.outputTail}`);
+    // The relay keeps no account of its own: it has no /metrics.
+    const serverView = name === 'phone-agent' ? await readServerView(server.url, options) : null;
+    return { ...summarize(options, name, measured, baseline, idleRssMb, affinity), server_view: serverView };
+  } finally {
+    await server.stop();
   }
 }
 
@@ -204,7 +257,14 @@ async function drain(peer: WorkerClient, drivers: WorkerClient[]): Promise<void>
   }
 }
 
-function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: MeasuredPhase | undefined, idleRssMb: number, affinity: Affinity): Record<string, unknown> {
+function summarize(
+  options: BridgeBenchOptions,
+  name: BenchServer,
+  run: MeasuredPhase,
+  baseline: MeasuredPhase | undefined,
+  idleRssMb: number,
+  affinity: Affinity,
+): BridgeBenchResult {
   const d = run.drivers;
   const sum = (f: (r: DriverReport) => number) => d.reduce((n, r) => n + f(r), 0);
   const inboundSent = sum((r) => r.inboundSent);
@@ -222,7 +282,9 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
     bargeIn: bargeInLatencies(baseline),
   };
   const usage = run.usage!;
-  const result: Record<string, unknown> = {
+  // The relay ignores INBOUND_CHUNK_MS and WORKERS: it forwards each Twilio message as it comes, in one process.
+  const isRelay = name === 'relay';
+  const result: BridgeBenchResult = {
     calls: options.calls,
     completed,
     failed: options.calls - completed,
@@ -234,7 +296,7 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
     server_rss_mb: round(usage.server.peakRssMb),
     rss_mb_per_call: round((usage.server.peakRssMb - idleRssMb) / options.calls),
     duration_s: options.durationS,
-    inbound_chunk_ms: options.inboundChunkMs,
+    inbound_chunk_ms: isRelay ? null : options.inboundChunkMs,
     frames_sent_inbound: inboundSent,
     frames_sent_outbound: run.peer.outboundSent,
     frames_lost_inbound: inboundSent - run.peer.inboundReceived,
@@ -261,7 +323,7 @@ function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: Me
       : null,
     server_idle_rss_mb: round(idleRssMb),
     // WORKERS as the server got it: from --workers, else inherited from the bench's environment (null: unset).
-    server_workers: options.workers ?? (process.env.WORKERS === undefined ? null : Number(process.env.WORKERS)),
+    server_workers: isRelay ? null : (options.workers ?? (process.env.WORKERS === undefined ? null : Number(process.env.WORKERS))),
     // Processes summed into server_cpu_percent and server_rss_mb: most at once, and all seen in the window.
     server_processes: usage.server.peakProcesses,
     server_processes_seen: usage.server.processesSeen,
@@ -308,7 +370,7 @@ function bargeInLatencies(run: PhaseOutcome): { latencies: Percentiles; unanswer
  * What the server adds: p50 and p99 less the baseline's p50 and p99; max less the baseline's p50
  * (the worst frame, less what a typical frame costs the bench itself). Without a baseline, raw.
  */
-function added(measured: Percentiles, baseline: Percentiles | undefined): { p50: number; p99: number; max: number } {
+function added(measured: Percentiles, baseline: Percentiles | undefined): AddedLatency {
   const b = baseline ?? { p50: 0, p99: 0 };
   return {
     p50: round(Math.max(0, measured.p50 - b.p50)),

@@ -1,5 +1,5 @@
-// The server under test, as its own process (`node bin/phone-agent serve`), so that its CPU and
-// memory can be read from /proc apart from the bench's.
+// The server under test, as its own process (`node bin/phone-agent serve`, or the bare relay it is
+// compared with), so that its CPU and memory can be read from /proc apart from the bench's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ export interface ServerProcessOptions {
   env: Record<string, string>;
   /** Flags for node itself, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** The script node runs and its arguments (default `bin/phone-agent serve`); it must answer GET /readyz on PORT. */
+  entry?: string[];
   readyTimeoutMs?: number;
   /** Run the server (and every process it forks) on these CPUs only: a taskset list, e.g. "0". */
   cpus?: string;
@@ -37,7 +39,7 @@ export class ServerProcess {
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'phone-agent-bench-'));
-    const nodeArgs = [...(options.nodeArgs ?? []), join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'];
+    const nodeArgs = [...(options.nodeArgs ?? []), ...(options.entry ?? [join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'])];
     // taskset execs node in place, so the child's pid is still the server's.
     const { command, args } = options.cpus === undefined ? { command: process.execPath, args: nodeArgs } : pinnedCommand(options.cpus, process.execPath, nodeArgs);
     const child = spawn(command, args, {

@@ -1,10 +1,11 @@
 // `phone-agent bench`: the bridge under load, end to end, with real sockets and a real server process.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_BRIDGE_BENCH, runBridgeBench } from '../bench/bridge-bench.js';
+import { DEFAULT_BRIDGE_BENCH, runBridgeBench, runBridgeBenchSeries, type BridgeBenchOptions } from '../bench/bridge-bench.js';
 import { parseCpuList } from '../bench/cpu-affinity.js';
+import { compareWithRelay, comparisonFailed, comparisonSeries, formatComparison } from '../bench/relay-compare.js';
 
-const USAGE = `usage: phone-agent bench [--calls N] [--duration S] [--json FILE]
+const USAGE = `usage: phone-agent bench [--calls N] [--duration S] [--json FILE] [--compare relay [--repeat N]]
 
 Starts the server as a child process whose agent is a loopback echo peer, drives N concurrent
 simulated Twilio calls for S seconds (20 ms frames both ways, real time) and prints the results.
@@ -25,6 +26,11 @@ simulated Twilio calls for S seconds (20 ms frames both ways, real time) and pri
                            e.g. 0); needs /usr/bin/taskset
   --bench-cpus LIST        pin the bench's own process, all its threads, to these CPUs for the run
                            (taskset -a -p -c LIST), e.g. 1: with --server-cpus 0, one core each
+  --compare relay          run the same load through phone-agent, then through a bare relay (Twilio
+                           media to V1 binary and back, nothing else), and print both side by side
+                           with the ratios phone-agent/relay; --json then writes
+                           { phone_agent, relay, ratio: { cpu_per_call, inbound_p99, outbound_p99 } }
+  --repeat N               with --compare: N runs of each, alternating, reported as medians (default 1)
 
 Server CPU % (100 = one core busy) and RSS are summed over the server's process tree: the server's
 pid and every descendant, found afresh at each 250 ms sample (server_processes in the JSON); for a
@@ -49,6 +55,8 @@ export async function bench(argv: string[]): Promise<void> {
       workers: { type: 'string' },
       'server-cpus': { type: 'string' },
       'bench-cpus': { type: 'string' },
+      compare: { type: 'string' },
+      repeat: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,7 +68,9 @@ export async function bench(argv: string[]): Promise<void> {
   const defaults = DEFAULT_BRIDGE_BENCH;
   // Checked before anything starts: a typo must not become an unpinned result.
   for (const flag of ['server-cpus', 'bench-cpus'] as const) if (values[flag] !== undefined) parseCpuList(values[flag]);
-  const result = await runBridgeBench({
+  if (values.compare !== undefined && values.compare !== 'relay') throw new Error(`--compare takes relay, got ${JSON.stringify(values.compare)}`);
+  if (values.repeat !== undefined && values.compare === undefined) throw new Error('--repeat needs --compare relay');
+  const options: BridgeBenchOptions = {
     calls,
     durationS: positiveNumber('--duration', values.duration),
     baselineDurationS: optionalNumber('--baseline-duration', values['baseline-duration']) ?? defaults.baselineDurationS,
@@ -74,11 +84,23 @@ export async function bench(argv: string[]): Promise<void> {
     ...(values['server-cpus'] !== undefined && { serverCpus: values['server-cpus'] }),
     ...(values['bench-cpus'] !== undefined && { benchCpus: values['bench-cpus'] }),
     log: (line) => process.stderr.write(`bench: ${line}\n`),
-  });
+  };
+  if (values.compare !== undefined) {
+    await compareWithTheRelay(options, positiveInt('--repeat', values.repeat ?? '1'), values.json);
+    return;
+  }
+  const result = await runBridgeBench(options);
   const text = `${JSON.stringify(result, null, 2)}\n`;
   process.stdout.write(text);
   if (values.json) writeFileSync(values.json, text);
   if (result.failed !== 0) process.exitCode = 1;
+}
+
+async function compareWithTheRelay(options: BridgeBenchOptions, repeat: number, jsonFile: string | undefined): Promise<void> {
+  const comparison = compareWithRelay(await runBridgeBenchSeries(options, comparisonSeries(repeat)));
+  process.stdout.write(formatComparison(comparison, options.durationS, repeat));
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(comparison, null, 2)}\n`);
+  if (comparisonFailed(comparison)) process.exitCode = 1;
 }
 
 function positiveNumber(flag: string, value: string | undefined): number {

@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-
-const CONTRACT_KEYS = ['calls', 'completed', 'failed', 'frames_sent', 'frames_lost', 'inbound_added_latency_ms', 'outbound_added_latency_ms', 'server_cpu_percent', 'server_rss_mb', 'rss_mb_per_call'];
+import { CONTRACT_KEYS } from './contract.js';
 
 test('phone-agent bench --calls 5 --duration 3 writes a complete, loss-free report', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
