@@ -154,6 +154,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       clock,
       keypadText: dtmfText,
       inboundChunkMs: env.INBOUND_CHUNK_MS,
+      policies: { idlePromptMs: env.IDLE_PROMPT_MS, idlePromptsBeforeHangup: env.IDLE_PROMPTS_BEFORE_HANGUP, maxCallDurationMs: env.MAX_CALL_DURATION_MS },
       keepAliveMs: options.timing?.keepAliveMs,
       hangupGraceMs: options.timing?.hangupGraceMs,
       reconnectDelaysMs: options.timing?.reconnectDelaysMs,

@@ -14,6 +14,8 @@ const OUTCOMES: Record<CallOutcome, true> = {
   twilio_disconnected: true,
   shutdown: true,
   rejected: true,
+  idle: true,
+  max_duration: true,
 };
 
 const instant = z.string().transform((value, ctx) => {

@@ -24,14 +24,14 @@ export interface FunctionCallDeps {
   ended(): boolean;
 }
 
-/** Dispatches the request's client-side functions; returns how many. */
-export function dispatchFunctionCalls(request: ServerMessageOf<'FunctionCallRequest'>, deps: FunctionCallDeps): number {
+/** Dispatches the request's client-side functions; returns one promise per function, settled once it has been answered. */
+export function dispatchFunctionCalls(request: ServerMessageOf<'FunctionCallRequest'>, deps: FunctionCallDeps): Array<Promise<void>> {
   const clientSide = request.functions.filter((fn) => fn.client_side);
   const { call } = deps;
-  for (const fn of clientSide) {
+  return clientSide.map((fn) => {
     const startedAt = Math.round(deps.clock.now());
     const context = { callSid: call.callSid, streamSid: call.streamSid, from: call.from, signal: deps.signal, control: deps.control };
-    void deps.functions.dispatch(fn.name, fn.arguments, context).then((result) => {
+    return deps.functions.dispatch(fn.name, fn.arguments, context).then((result) => {
       deps.metrics.functionCall(fn.name, result.ok);
       deps.events.emit({
         type: 'function_call',
@@ -43,6 +43,5 @@ export function dispatchFunctionCalls(request: ServerMessageOf<'FunctionCallRequ
       deps.agent.remember({ type: 'History', function_calls: [{ id: fn.id, name: fn.name, client_side: true, arguments: fn.arguments, response }] });
       if (!deps.ended()) deps.agent.send({ type: 'FunctionCallResponse', id: fn.id, name: fn.name, content: response });
     });
-  }
-  return clientSide.length;
+  });
 }

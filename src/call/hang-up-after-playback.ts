@@ -2,6 +2,7 @@
 // after the request (the agent says it after calling end_call), so nothing ends before a grace period;
 // a reply that never finishes playing is bounded by a hard stop.
 import type { Clock } from '../domain/clock.js';
+import type { CallOutcome } from '../domain/call.js';
 
 export const DEFAULT_HANGUP_GRACE_MS = 1500;
 const PLAYBACK_NOT_CONFIRMED_MS = 30_000;
@@ -11,13 +12,14 @@ export interface HangUpAfterPlaybackOptions {
   graceMs?: number;
   /** Nothing is being said or waits to be played. */
   allHeard(): boolean;
-  hangUp(reason: string): void;
+  hangUp(outcome: CallOutcome, reason: string): void;
 }
 
 export class HangUpAfterPlayback {
   readonly #opts: HangUpAfterPlaybackOptions;
   readonly #graceMs: number;
   #requestedAt: number | undefined;
+  #outcome: CallOutcome = 'agent_hangup';
   #timer: unknown;
 
   constructor(options: HangUpAfterPlaybackOptions) {
@@ -25,14 +27,15 @@ export class HangUpAfterPlayback {
     this.#graceMs = options.graceMs ?? DEFAULT_HANGUP_GRACE_MS;
   }
 
-  /** Returns false when a hang-up was already requested. */
-  request(reason: string): boolean {
+  /** Returns false when a hang-up was already requested. `outcome`: what the call's record will say. */
+  request(reason: string, outcome: CallOutcome = 'agent_hangup'): boolean {
     if (this.#requestedAt !== undefined) return false;
     const { clock } = this.#opts;
     this.#requestedAt = clock.now();
+    this.#outcome = outcome;
     this.#timer = clock.setTimeout(() => {
       this.check();
-      this.#timer = clock.setTimeout(() => this.#opts.hangUp(`${reason} (playback not confirmed)`), PLAYBACK_NOT_CONFIRMED_MS);
+      this.#timer = clock.setTimeout(() => this.#opts.hangUp(this.#outcome, `${reason} (playback not confirmed)`), PLAYBACK_NOT_CONFIRMED_MS);
     }, this.#graceMs);
     return true;
   }
@@ -41,7 +44,7 @@ export class HangUpAfterPlayback {
   check(): void {
     if (this.#requestedAt === undefined) return;
     const graceOver = this.#opts.clock.now() - this.#requestedAt >= this.#graceMs;
-    if (graceOver && this.#opts.allHeard()) this.#opts.hangUp('agent ended the call after its goodbye was heard');
+    if (graceOver && this.#opts.allHeard()) this.#opts.hangUp(this.#outcome, 'the call ended after its goodbye was heard');
   }
 
   cancel(): void {

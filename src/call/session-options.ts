@@ -8,6 +8,7 @@ import type { Settings } from '../agent/settings.js';
 import type { AgentEndpoint } from '../agent/client.js';
 import type { FunctionRegistry } from '../tools/registry.js';
 import type { CallRecording } from '../recording/call-recording.js';
+import type { CallPolicyOptions } from './call-policies.js';
 
 export interface CallSessionOptions {
   settings: Settings;
@@ -33,4 +34,6 @@ export interface CallSessionOptions {
   apologyAudio?: () => Promise<Buffer | undefined>;
   /** A two-channel recording of the call (caller and agent, aligned on the caller's timeline), if wanted. */
   recording?: (call: CallInfo) => CallRecording | undefined;
+  /** Silence prompts, the idle hang-up and the time limit (default: DEFAULT_CALL_POLICIES). */
+  policies?: CallPolicyOptions;
 }

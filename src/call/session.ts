@@ -6,7 +6,7 @@ import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
-import type { CallInfo, CallOutcome, TranscriptTurn } from '../domain/call.js';
+import type { CallEventKind, CallInfo, CallOutcome, TranscriptTurn } from '../domain/call.js';
 import type { LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { ServerMessage } from '../agent/messages.js';
 import { AgentLink } from './agent-link.js';
@@ -18,6 +18,7 @@ import { RecordingTimeline } from './recording-timeline.js';
 import { HangUpAfterPlayback } from './hang-up-after-playback.js';
 import { giveUpOnAgent } from './give-up.js';
 import { dispatchFunctionCalls } from './function-calls.js';
+import { CallPolicies, DEFAULT_CALL_POLICIES } from './call-policies.js';
 import type { CallSessionOptions } from './session-options.js';
 
 const DEFAULT_MAX_CALLER_BUFFERED = 256 * 1024;
@@ -40,6 +41,8 @@ export class CallSession implements LegEvents, ControlledCall {
   readonly #hangUp: HangUpAfterPlayback;
   readonly #recording: RecordingTimeline | undefined;
   readonly #maxCallerBuffered: number;
+  readonly #policies: CallPolicies;
+  #functionsRunning = 0;
   #ended = false;
   /** A transfer's coming stream end is not a hang-up. */
   #transferring = false;
@@ -64,7 +67,7 @@ export class CallSession implements LegEvents, ControlledCall {
       clock: opts.clock,
       graceMs: opts.hangupGraceMs,
       allHeard: () => !this.turns.sending && this.ledger.pendingMarks === 0,
-      hangUp: (reason) => this.end('agent_hangup', reason),
+      hangUp: (outcome, reason) => this.end(outcome, reason),
     });
     this.control = leg.control?.(this) ?? this.#streamOnlyControl();
 
@@ -95,6 +98,17 @@ export class CallSession implements LegEvents, ControlledCall {
         isQuiet: () => this.turns.quiet && this.ledger.pendingMarks === 0,
       },
     );
+    this.#policies = new CallPolicies(opts.policies ?? DEFAULT_CALL_POLICIES, opts.clock, {
+      quiet: () => this.turns.quiet && this.ledger.pendingMarks === 0 && this.#functionsRunning === 0,
+      say: (message, behavior) => this.#agent.send({ type: 'InjectAgentMessage', message, behavior }),
+      hangUpAfterPlayback: (outcome, reason) => this.#requestHangUp(reason, outcome),
+      end: (outcome, reason) => this.end(outcome, reason),
+      record: (policy, detail) => {
+        this.#metrics.policyAction(policy);
+        this.#emitEvent('policy', `${policy}: ${detail}`);
+        this.log.info({ policy, detail }, 'call policy');
+      },
+    });
   }
 
   get ended(): boolean {
@@ -123,6 +137,7 @@ export class CallSession implements LegEvents, ControlledCall {
     if (outcome.kind !== 'played') return;
     this.#recording?.agentPlayed(outcome.audio, now);
     if (outcome.replyFinished) {
+      this.#policies.activity(now);
       this.#replyHeard?.();
       this.#emitTurn(this.turns.replyHeard(now, outcome.allPlayed));
     }
@@ -176,7 +191,8 @@ export class CallSession implements LegEvents, ControlledCall {
         return this.#agent.maybeRotate();
       case 'FunctionCallRequest':
         this.turns.agentMovedOn();
-        this.#stats.functionCalls += dispatchFunctionCalls(m, {
+        this.#policies.activity(this.#clock.now());
+        this.#stats.functionCalls += this.#track(dispatchFunctionCalls(m, {
           ...this.#opts,
           call: this.info,
           control: this.control,
@@ -184,7 +200,7 @@ export class CallSession implements LegEvents, ControlledCall {
           agent: this.#agent,
           log: this.log,
           ended: () => this.#ended,
-        });
+        }));
         return;
       case 'Warning':
         this.#emitEvent('warning', `${m.code}: ${m.description}`);
@@ -215,6 +231,7 @@ export class CallSession implements LegEvents, ControlledCall {
     this.leg.clear();
     const now = this.#clock.now();
     const cut = this.ledger.interrupt(now);
+    this.#policies.callerSpoke(now);
     // The recording keeps what the caller heard of the interrupted audio, up to the moment of the clear.
     this.#recording?.agentPlayed(cut.heardAudio, now);
     const { bargeIn, finished } = this.turns.callerStartedSpeaking(now, cut);
@@ -227,7 +244,9 @@ export class CallSession implements LegEvents, ControlledCall {
 
   #onCallerText(text: string): void {
     this.#agent.remember({ type: 'History', role: 'user', content: text });
-    this.#emitTurn(this.turns.callerSaid(text, this.#clock.now()));
+    const now = this.#clock.now();
+    this.#policies.callerSpoke(now);
+    this.#emitTurn(this.turns.callerSaid(text, now));
   }
 
   #onAgentText(text: string): void {
@@ -240,6 +259,7 @@ export class CallSession implements LegEvents, ControlledCall {
     const now = this.#clock.now();
     if (!this.turns.acceptsAudio) return this.#stats.dropped(chunk.length, 'barge_in');
     if (this.leg.bufferedBytes > this.#maxCallerBuffered) return this.#stats.dropped(chunk.length, 'backpressure');
+    this.#policies.activity(now);
     const reply = this.turns.agentAudio(now);
     if (reply.startsTurn) this.ledger.startTurn();
     if (reply.latency) {
@@ -291,8 +311,24 @@ export class CallSession implements LegEvents, ControlledCall {
 
   /** Hang up once the agent's reply in progress (or the one about to start) has been heard in full. */
   hangUpAfterPlayback(reason: string): void {
-    if (this.#ended || !this.#hangUp.request(reason)) return;
-    this.log.info({ reason }, 'hang-up requested');
+    this.#requestHangUp(reason, 'agent_hangup');
+  }
+
+  #requestHangUp(reason: string, outcome: CallOutcome): void {
+    if (this.#ended || !this.#hangUp.request(reason, outcome)) return;
+    this.log.info({ reason, outcome }, 'hang-up requested');
+  }
+
+  /** Functions running count as activity: silence is not counted while the caller waits on one. */
+  #track(running: Array<Promise<void>>): number {
+    for (const call of running) {
+      this.#functionsRunning++;
+      void call.finally(() => {
+        this.#functionsRunning--;
+        this.#policies.activity(this.#clock.now());
+      });
+    }
+    return running.length;
   }
 
   #streamOnlyControl(): CallControl {
@@ -310,7 +346,7 @@ export class CallSession implements LegEvents, ControlledCall {
     if (turn) this.#opts.events.emit({ type: 'turn', callSid: this.info.callSid, turn });
   }
 
-  #emitEvent(kind: 'barge_in' | 'warning' | 'error' | 'dtmf' | 'info' | 'agent_reconnect', detail: string): void {
+  #emitEvent(kind: CallEventKind, detail: string): void {
     this.#opts.events.emit({ type: 'event', callSid: this.info.callSid, at: Math.round(this.#clock.now()), kind, detail });
   }
 
@@ -321,6 +357,7 @@ export class CallSession implements LegEvents, ControlledCall {
     const tail = this.#chunker.flush();
     if (tail && outcome === 'completed') this.#agent.sendAudio(tail.chunk);
     this.#hangUp.cancel();
+    this.#policies.stop();
     this.#replyHeard?.();
     this.#abort.abort(new Error(`call ended: ${reason}`));
     this.#agent.close(reason);

@@ -11,7 +11,9 @@ export type CallOutcome =
   | 'agent_unavailable'
   | 'twilio_disconnected' // the stream socket closed without `stop`
   | 'shutdown'
-  | 'rejected';
+  | 'rejected'
+  | 'idle' // the caller stayed silent through the prompts
+  | 'max_duration'; // the call reached its time limit
 
 export interface CallInfo {
   callSid: string;
@@ -76,8 +78,11 @@ export type CallEvent =
   | { type: 'turn'; callSid: string; turn: TranscriptTurn }
   | { type: 'function_call'; callSid: string; call: FunctionCallRecord }
   | { type: 'latency'; callSid: string; latency: TurnLatency }
-  | { type: 'event'; callSid: string; at: number; kind: 'barge_in' | 'warning' | 'error' | 'dtmf' | 'agent_reconnect' | 'info'; detail: string }
+  | { type: 'event'; callSid: string; at: number; kind: CallEventKind; detail: string }
   | { type: 'call_ended'; callSid: string; endedAt: number; summary: CallSummary };
+
+/** What an `event` records: a barge-in, a problem, a key press, a reconnection, a call policy acting, or anything else worth knowing. */
+export type CallEventKind = 'barge_in' | 'warning' | 'error' | 'dtmf' | 'agent_reconnect' | 'policy' | 'info';
 
 export interface CallEventSink {
   emit(event: CallEvent): void;

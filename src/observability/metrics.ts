@@ -24,6 +24,7 @@ export class Metrics {
   readonly #agentErrors: Counter<'code'>;
   readonly #malformedMessages: Counter<'source'>;
   readonly #functionCalls: Counter<'name' | 'ok'>;
+  readonly #policyActions: Counter<'policy'>;
   readonly #turnLatency: Histogram;
   readonly #agentReportedLatency: Histogram<'part'>;
   readonly #frameLatency: Record<FrameDirection, { observe(seconds: number): void }>;
@@ -69,6 +70,12 @@ export class Metrics {
       name: 'phone_agent_malformed_messages_total',
       help: 'Messages that could not be parsed or were unknown, by source (twilio, agent)',
       labelNames: ['source'],
+      registers,
+    });
+    this.#policyActions = new Counter({
+      name: 'phone_agent_policy_actions_total',
+      help: 'Times a call policy acted (idle: a silence prompt or the idle hang-up; time_limit: closing before the limit)',
+      labelNames: ['policy'],
       registers,
     });
     this.#functionCalls = new Counter({ name: 'phone_agent_function_calls_total', help: 'Client-side function calls', labelNames: ['name', 'ok'], registers });
@@ -168,6 +175,10 @@ export class Metrics {
 
   functionCall(name: string, ok: boolean): void {
     this.#functionCalls.labels(name, String(ok)).inc();
+  }
+
+  policyAction(policy: 'idle' | 'time_limit'): void {
+    this.#policyActions.labels(policy).inc();
   }
 
   turnLatency(seconds: number): void {
