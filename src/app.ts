@@ -6,6 +6,8 @@ import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
 import { CallEventBus } from './domain/call.js';
+import { LiveCalls } from './domain/live-calls.js';
+import { systemClock } from './domain/clock.js';
 import { FunctionRegistry } from './tools/registry.js';
 import { openStore, CallRecorder, type Store } from './store/index.js';
 import { apologyAudio } from './engine/speak/apology.js';
@@ -64,8 +66,10 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
 
+  const liveCalls = new LiveCalls(systemClock);
   const server = await buildServer({
     env,
+    liveCalls,
     settings,
     logger,
     metrics,
@@ -88,7 +92,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         });
         await app.register(dashboardPlugin, { events: liveEvents, adminToken: env.ADMIN_TOKEN, logger });
       },
-      callRoutes({ env, client: twilio, store }),
+      callRoutes({ env, client: twilio, store, calls: liveCalls }),
     ],
   });
   const url = await server.listen();

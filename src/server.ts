@@ -14,6 +14,7 @@ import { FunctionRegistry } from './tools/registry.js';
 import type { CallControl, ControlledCall } from './domain/call-control.js';
 import type { CarrierContext, TelephonyLeg } from './domain/telephony-leg.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { LiveCalls } from './domain/live-calls.js';
 import { dtmfText } from './engine/think/dtmf.js';
 import { acceptTwilioMediaStream } from './twilio/media-stream-leg.js';
 import { streamTwiml, streamUrlFor } from './twilio/twiml.js';
@@ -41,6 +42,8 @@ export interface ServerOptions {
   twilioControl?: (call: ControlledCall) => CallControl;
   /** The calls' clock (tests substitute one they control). */
   clock?: Clock;
+  /** The calls in progress, shared with routes that act on them (a carrier's callbacks); this server's own by default. */
+  liveCalls?: LiveCalls;
   /** Overrides for timers, mostly for tests. */
   timing?: { keepAliveMs?: number; hangupGraceMs?: number; reconnectDelaysMs?: readonly number[]; agentSessionMaxMs?: number; softphoneTicketMs?: number };
   /** Per-client limit on /incoming-call requests and, separately, on /media-stream upgrades. */
@@ -86,8 +89,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   });
   const metricsText = options.metricsText ?? (() => metrics.registry.metrics());
   const rateLimit = options.rateLimit ?? { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND };
-  /** Live calls by CallSid, for what acts on a call from outside it (the keypad rule: "press 0 for staff"). */
-  const liveCalls = new Map<string, CallSession>();
+  const liveCalls = options.liveCalls ?? new LiveCalls(clock);
   const stopStaffDigit = transferOnStaffDigit(events, (callSid) => liveCalls.get(callSid)?.control, logger);
   let draining = false;
   let baseUrl: string | undefined;
@@ -163,10 +165,10 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
     });
     sessions.add(session);
-    liveCalls.set(session.info.callSid, session);
+    liveCalls.add(session);
     void session.done.then(() => {
       sessions.delete(session);
-      if (liveCalls.get(session.info.callSid) === session) liveCalls.delete(session.info.callSid);
+      liveCalls.remove(session);
     });
     return session;
   }

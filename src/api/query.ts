@@ -16,6 +16,7 @@ const OUTCOMES: Record<CallOutcome, true> = {
   rejected: true,
   idle: true,
   max_duration: true,
+  voicemail: true,
 };
 
 const instant = z.string().transform((value, ctx) => {

@@ -5,7 +5,8 @@
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { CallControl, ControlledCall } from '../domain/call-control.js';
+import type { CallControl } from '../domain/call-control.js';
+import type { LiveCall } from '../domain/live-calls.js';
 import type { CallEventKind, CallInfo, CallOutcome, TranscriptTurn } from '../domain/call.js';
 import type { LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { ServerMessage } from '../agent/messages.js';
@@ -23,7 +24,7 @@ import type { CallSessionOptions } from './session-options.js';
 
 const DEFAULT_MAX_CALLER_BUFFERED = 256 * 1024;
 
-export class CallSession implements LegEvents, ControlledCall {
+export class CallSession implements LegEvents, LiveCall {
   readonly info: CallInfo;
   readonly log: Logger;
   readonly leg: TelephonyLeg;
@@ -100,7 +101,7 @@ export class CallSession implements LegEvents, ControlledCall {
     );
     this.#policies = new CallPolicies(opts.policies ?? DEFAULT_CALL_POLICIES, opts.clock, {
       quiet: () => this.turns.quiet && this.ledger.pendingMarks === 0 && this.#functionsRunning === 0,
-      say: (message, behavior) => this.#agent.send({ type: 'InjectAgentMessage', message, behavior }),
+      say: (message, behavior) => this.say(message, behavior),
       hangUpAfterPlayback: (outcome, reason) => this.#requestHangUp(reason, outcome),
       end: (outcome, reason) => this.end(outcome, reason),
       record: (policy, detail) => {
@@ -227,15 +228,20 @@ export class CallSession implements LegEvents, ControlledCall {
   }
 
   #onCallerStartedSpeaking(): void {
-    // Barge-in first, bookkeeping after: the clear must reach the carrier in this same turn of the event loop.
-    this.leg.clear();
     const now = this.#clock.now();
-    const cut = this.ledger.interrupt(now);
     this.#policies.callerSpoke(now);
+    this.#cutOff(now, 'caller');
+  }
+
+  /** Stops what the caller hears: the caller barged in, or the call itself must say something at once. */
+  #cutOff(now: number, by: 'caller' | 'call'): void {
+    // Clear first, bookkeeping after: the clear must reach the carrier in this same turn of the event loop.
+    this.leg.clear();
+    const cut = this.ledger.interrupt(now);
     // The recording keeps what the caller heard of the interrupted audio, up to the moment of the clear.
     this.#recording?.agentPlayed(cut.heardAudio, now);
-    const { bargeIn, finished } = this.turns.callerStartedSpeaking(now, cut);
-    if (bargeIn) {
+    const { bargeIn, finished } = by === 'caller' ? this.turns.callerStartedSpeaking(now, cut) : this.turns.cutOff(now, cut);
+    if (bargeIn && by === 'caller') {
       this.#metrics.bargeIn();
       this.#emitEvent('barge_in', `caller interrupted after ${Math.round(bargeIn.heardMs)} of ${Math.round(bargeIn.sentMs)} ms`);
     }
@@ -310,8 +316,19 @@ export class CallSession implements LegEvents, ControlledCall {
   }
 
   /** Hang up once the agent's reply in progress (or the one about to start) has been heard in full. */
-  hangUpAfterPlayback(reason: string): void {
-    this.#requestHangUp(reason, 'agent_hangup');
+  hangUpAfterPlayback(reason: string, outcome: CallOutcome = 'agent_hangup'): void {
+    this.#requestHangUp(reason, outcome);
+  }
+
+  say(text: string, behavior: 'default' | 'queue' | 'interrupt'): void {
+    if (this.#ended) return;
+    // The agent stops its reply for this; what the carrier still buffers of it must go too.
+    if (behavior === 'interrupt') this.#cutOff(this.#clock.now(), 'call');
+    this.#agent.send({ type: 'InjectAgentMessage', message: text, behavior });
+  }
+
+  note(kind: CallEventKind, detail: string): void {
+    this.#emitEvent(kind, detail);
   }
 
   #requestHangUp(reason: string, outcome: CallOutcome): void {

@@ -77,6 +77,11 @@ export class TurnTracker {
    */
   callerStartedSpeaking(now: number, cut: Interruption): { bargeIn?: BargeIn; finished?: TranscriptTurn } {
     this.#callerSpeakingSince = now;
+    return this.cutOff(now, cut);
+  }
+
+  /** What was playing was cleared (by the caller, or by the call itself to say something at once). */
+  cutOff(now: number, cut: Interruption): { bargeIn?: BargeIn; finished?: TranscriptTurn } {
     const wasSpeaking = this.#phase === 'speaking';
     this.#phase = wasSpeaking ? 'interrupted' : 'idle';
     if (wasSpeaking || cut.hadUnplayedAudio) {

@@ -13,7 +13,8 @@ export type CallOutcome =
   | 'shutdown'
   | 'rejected'
   | 'idle' // the caller stayed silent through the prompts
-  | 'max_duration'; // the call reached its time limit
+  | 'max_duration' // the call reached its time limit
+  | 'voicemail'; // an outbound call reached an answering machine (a message was left, if one was given)
 
 export interface CallInfo {
   callSid: string;

@@ -1,7 +1,8 @@
 // Outbound calls and Twilio's call status callbacks.
 //
-// POST /api/calls {to} (admin): Twilio dials `to` from TWILIO_PHONE_NUMBER and, once answered, fetches
-// /incoming-call like any inbound call. A url rather than inline TwiML, because the stream's per-call
+// POST /api/calls {to, voicemail?: {message?}} (admin): Twilio dials `to` from TWILIO_PHONE_NUMBER and,
+// once answered, fetches /incoming-call like any inbound call; with `voicemail`, Twilio also detects an
+// answering machine (answering-machine.ts). A url rather than inline TwiML, because the stream's per-call
 // token is bound to a CallSid that only exists once the call does, and the webhook that issues it is
 // the signature-checked one.
 // POST /twilio/status (Twilio-signed): every progress callback of those calls, kept in the store.
@@ -12,6 +13,8 @@ import type { CallStore } from '../store/types.js';
 import { requireAdmin } from '../api/auth.js';
 import type { TwilioClient } from './rest-client.js';
 import { twilioWebhookGuard } from './signature.js';
+import { answeringMachineDetection, answeringMachineRoutes, VoicemailPlans } from './answering-machine.js';
+import type { LiveCalls } from '../domain/live-calls.js';
 
 export const STATUS_CALLBACK_PATH = '/twilio/status';
 const INCOMING_CALL_PATH = '/incoming-call';
@@ -21,13 +24,20 @@ export interface CallRoutesOptions {
   /** Undefined without Twilio credentials: outbound calls then answer 503. */
   client: TwilioClient | undefined;
   store: Pick<CallStore, 'recordStatusCallback'>;
+  /** The server's live calls: detection results act on them. */
+  calls: LiveCalls;
 }
 
-const OutboundCall = z.object({ to: PhoneNumber });
+const OutboundCall = z.object({
+  to: PhoneNumber,
+  voicemail: z.object({ message: z.string().trim().min(1).max(1000).optional() }).strict().optional(),
+}).strict();
 
 /** A plugin for ServerOptions.plugins; its hooks are per route, so nothing leaks onto other routes. */
-export function callRoutes({ env, client, store }: CallRoutesOptions) {
+export function callRoutes({ env, client, store, calls }: CallRoutesOptions) {
+  const plans = new VoicemailPlans();
   return (app: FastifyInstance): void => {
+    answeringMachineRoutes({ env, plans, calls })(app);
     app.post('/api/calls', { preHandler: requireAdmin(env.ADMIN_TOKEN) }, async (request, reply) => {
       const missing = [!client && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN', !env.TWILIO_PHONE_NUMBER && 'TWILIO_PHONE_NUMBER', !env.PUBLIC_URL && 'PUBLIC_URL (where Twilio reaches this server)'].filter(Boolean);
       if (!client || !env.TWILIO_PHONE_NUMBER || !env.PUBLIC_URL) {
@@ -46,7 +56,9 @@ export function callRoutes({ env, client, store }: CallRoutesOptions) {
           statusCallback: `${env.PUBLIC_URL}${STATUS_CALLBACK_PATH}`,
           statusCallbackMethod: 'POST',
           statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+          ...(parsed.data.voicemail && answeringMachineDetection(env.PUBLIC_URL)),
         });
+        if (parsed.data.voicemail) plans.set(call.sid, parsed.data.voicemail);
         return reply.code(201).send({ callSid: call.sid, status: call.status, to: parsed.data.to, from: env.TWILIO_PHONE_NUMBER });
       } catch (err) {
         request.log.warn({ err: (err as Error).message }, 'Twilio refused an outbound call');

@@ -8,6 +8,9 @@ import { parseEnv } from '../../src/config/env.js';
 import { callRoutes } from '../../src/twilio/call-routes.js';
 import type { StatusCallback } from '../../src/store/types.js';
 import { ACCOUNT_SID, AUTH_TOKEN, TwilioApiRecorder } from './twilio-api-recorder.js';
+import { LiveCalls } from '../../src/domain/live-calls.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { randomBytes } from '../helpers/bridge-harness.js';
 
 const PUBLIC = 'https://agent.example.com';
 const ADMIN = 'admin-secret';
@@ -22,7 +25,8 @@ async function withRoutes(
   const callbacks: StatusCallback[] = [];
   const env = parseEnv({ LOG_LEVEL: 'silent', ...vars });
   const store = { recordStatusCallback: async (cb: StatusCallback) => void callbacks.push(cb) };
-  const h = await startBridge({ env: vars, plugins: [callRoutes({ env, client: withClient ? api.client() : undefined, store })] });
+  const calls = new LiveCalls(systemClock);
+  const h = await startBridge({ env: vars, liveCalls: calls, plugins: [callRoutes({ env, client: withClient ? api.client() : undefined, store, calls })] });
   try {
     await run(h, api, callbacks);
   } finally {
@@ -103,5 +107,80 @@ test('POST /twilio/status records signed callbacks through the store and refuses
     assert.equal(callbacks[0]!.callSid, params.CallSid);
     assert.equal(callbacks[0]!.status, 'ringing');
     assert.deepEqual(callbacks[0]!.payload, params);
+  });
+});
+
+// Voicemail: Twilio's asynchronous answering-machine detection. The stand-in REST API answers calls.create;
+// the detection callback is posted as Twilio posts it (form fields CallSid, AnsweredBy, MachineDetectionDuration).
+const UNSIGNED_ENV = { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_PHONE_NUMBER: '+15550001111', PUBLIC_URL: PUBLIC, ADMIN_TOKEN: ADMIN };
+const MESSAGE = 'Hello, this is the clinic calling about your appointment tomorrow. Please call us back.';
+const detected = (h: BridgeHarness, callSid: string, answeredBy: string) =>
+  h.server.app.inject({
+    method: 'POST',
+    url: '/twilio/amd',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ AccountSid: ACCOUNT_SID, CallSid: callSid, AnsweredBy: answeredBy, MachineDetectionDuration: '4210' }).toString(),
+  });
+
+test('POST /api/calls with voicemail asks Twilio for asynchronous detection that waits for the beep', async () => {
+  await withRoutes(TWILIO_ENV, true, async (h, api) => {
+    const res = await placeCall(h, { to: '+15552223333', voicemail: { message: MESSAGE } });
+    assert.equal(res.statusCode, 201, res.body);
+    const form = new Map(api.requests[0]!.form);
+    assert.equal(form.get('MachineDetection'), 'DetectMessageEnd');
+    assert.equal(form.get('AsyncAmd'), 'true');
+    assert.equal(form.get('AsyncAmdStatusCallback'), `${PUBLIC}/twilio/amd`);
+    assert.equal(form.get('AsyncAmdStatusCallbackMethod'), 'POST');
+    const bad = await placeCall(h, { to: '+15552223333', voicemail: { message: '', extra: 1 } });
+    assert.equal(bad.statusCode, 400);
+  });
+});
+
+test('a machine gets the message at once, over whatever the agent was saying, then the call ends: outcome voicemail', async () => {
+  await withRoutes(UNSIGNED_ENV, true, async (h, api) => {
+    const { callSid } = (await placeCall(h, { to: '+15552223333', voicemail: { message: MESSAGE } })).json();
+    assert.equal(api.requests.length, 1);
+    const { call, agent } = await h.connectedCall({ callSid });
+    agent.send({ type: 'ConversationText', role: 'assistant', content: 'Hello! This is the clinic.' });
+    agent.sendAudio(randomBytes(16000, 3)); // two seconds of greeting, talking to the machine
+    await new Promise((resolve) => call.once('media', resolve));
+    assert.equal((await detected(h, callSid, 'machine_end_beep')).statusCode, 204);
+    const inject = await agent.waitFor((m) => m.type === 'InjectAgentMessage');
+    assert.deepEqual(inject, { type: 'InjectAgentMessage', message: MESSAGE, behavior: 'interrupt' });
+    assert.equal(call.stats.clears, 1, 'the greeting still buffered for the machine is cleared');
+    agent.send({ type: 'AgentStartedSpeaking' });
+    agent.send({ type: 'ConversationText', role: 'assistant', content: MESSAGE });
+    agent.sendAudio(randomBytes(1600, 4));
+    agent.send({ type: 'AgentAudioDone' });
+    const ended = await h.waitForEvent('call_ended', undefined, 5000);
+    assert.equal(ended.summary.outcome, 'voicemail');
+    assert.ok(h.events.some((e) => e.type === 'event' && e.kind === 'policy' && e.detail === 'answering machine detection: machine_end_beep'));
+    await call.closed();
+  });
+});
+
+test('a person gets the agent: the detection is recorded and the call goes on', async () => {
+  await withRoutes(UNSIGNED_ENV, true, async (h) => {
+    const { callSid } = (await placeCall(h, { to: '+15552223333', voicemail: { message: MESSAGE } })).json();
+    const { call, agent } = await h.connectedCall({ callSid, realtimePlayout: false });
+    assert.equal((await detected(h, callSid, 'human')).statusCode, 204);
+    await h.waitForEvent('event', (e) => e.kind === 'policy' && e.detail === 'answering machine detection: human');
+    assert.equal(agent.messages.some((m) => m.type === 'InjectAgentMessage'), false);
+    assert.ok(call.open);
+    call.hangUp();
+    assert.equal((await h.waitForEvent('call_ended')).summary.outcome, 'completed');
+  });
+});
+
+test('without a message a machine is hung up on, even when Twilio reports before the stream has started', async () => {
+  await withRoutes(UNSIGNED_ENV, true, async (h) => {
+    const { callSid } = (await placeCall(h, { to: '+15552223333', voicemail: {} })).json();
+    assert.equal((await detected(h, callSid, 'machine_end_silence')).statusCode, 204);
+    const call = await h.call({ callSid });
+    const ended = await h.waitForEvent('call_ended');
+    assert.equal(ended.summary.outcome, 'voicemail');
+    assert.match(ended.summary.reason ?? '', /answering machine answered \(machine_end_silence\); no message to leave/);
+    await call.closed();
+    assert.equal((await detected(h, callSid, 'machine_end_beep')).statusCode, 204, 'a repeated report is ignored');
   });
 });
