@@ -13,9 +13,9 @@ import { mulawEncode } from '../../src/audio/mulaw.js';
 import { silentLogger } from '../../src/observability/log.js';
 import type { CallEvent } from '../../src/domain/call.js';
 
-async function startEmbedded(t: TestContext): Promise<{ app: App; events: CallEvent[]; ws: string }> {
+async function startEmbedded(t: TestContext, vars: Record<string, string> = {}): Promise<{ app: App; events: CallEvent[]; ws: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'pa-e2e-'));
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'silent' });
+  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dir, 'e2e.db'), LOG_LEVEL: 'silent', ...vars });
   const app = await startApp(env, { logger: silentLogger });
   const events: CallEvent[] = [];
   app.server.events.subscribe((e) => events.push(e));
@@ -128,4 +128,27 @@ test('a spoken caller books an appointment through the bridge, and it exists aft
   assert.equal(ended.summary.outcome, 'agent_hangup');
   const latencies = events.flatMap((e) => (e.type === 'latency' && e.latency.agentTotalMs !== undefined ? [e.latency.agentTotalMs] : []));
   t.diagnostic(`agent-reported voice-to-voice per turn (ms): ${latencies.join(', ')}`);
+});
+
+test('a caller who goes silent is asked whether they are still there, answers, and the call goes on', async (t) => {
+  const { events, ws } = await startEmbedded(t, { IDLE_PROMPT_MS: '2000' });
+  const call = await SimulatedCall.connect({ url: ws });
+  await agentFinished(call); // the greeting
+  const assistantTurns = () => events.flatMap((e) => (e.type === 'turn' && e.turn.role === 'assistant' ? [e.turn.text] : []));
+  const before = assistantTurns().length;
+  // The line stays open with silence, as a real one does, while the caller says nothing.
+  const silence = new AbortController();
+  const quiet = call.streamSilence(15_000, silence.signal);
+  await until(() => assistantTurns().length > before, 'the silence prompt');
+  silence.abort();
+  await quiet;
+  assert.equal(assistantTurns().at(-1), 'Are you still there?');
+  assert.ok(events.some((e) => e.type === 'event' && e.kind === 'policy' && /silence for \d+ ms: prompt 1 of 2/.test(e.detail)));
+  await agentFinished(call);
+  await say(call, 'yes what are your hours');
+  await agentFinished(call);
+  const answer = assistantTurns().at(-1) ?? '';
+  assert.match(answer, /open|hours|monday|a\.m\.|am/i, `the agent answered the question: "${answer}"`);
+  assert.ok(call.open, 'the call goes on');
+  call.hangUp();
 });
