@@ -11,6 +11,7 @@ import { WorkerClient } from './worker-rpc.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
 import type { PeerCounts, PeerMode, PeerReport } from './echo-peer.js';
 import type { DriverCounts, DriverReport } from './load-driver.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export interface BridgeBenchOptions {
   calls: number;
@@ -133,7 +134,7 @@ async function readServerView(url: string, options: BridgeBenchOptions): Promise
     }
     return view;
   } catch (err) {
-    options.log(`could not read the server's /metrics: ${(err as Error).message}`);
+    options.log(`could not read the server's /metrics: ${errorMessage(err)}`);
     return null;
   }
 }

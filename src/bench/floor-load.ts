@@ -10,6 +10,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { FrameFlag, monoMs, readStamp, writeStamp, type FrameStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
 import { SlotClock } from './slot-clock.js';
+import { errorMessage } from '../observability/error-message.js';
 
 /** Message layout: [0] type, [1] 0, [2..3] total length (u16 LE), [4..27] the bench stamp, then filler. */
 export const FloorType = { hello: 0x48, caller: 0x43, agent: 0x41, mark: 0x4d } as const;
@@ -145,7 +146,7 @@ export class FloorLoad {
           try {
             this.#calls.push(await this.#open(index, forwarderPort));
           } catch (err) {
-            this.#failures.push(`call ${index}: ${(err as Error).message}`);
+            this.#failures.push(`call ${index}: ${errorMessage(err)}`);
           }
         }
       }),

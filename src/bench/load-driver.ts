@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { FRAME_BYTES, FRAME_MS, FrameFlag, monoMs, newFrame, readStamp, writeStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
 import { SlotClock } from './slot-clock.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export interface DriverOptions {
   url: string;
@@ -95,7 +96,7 @@ export class LoadDriver {
           this.#calls.push(call);
           this.#clock.add(index, call);
         } catch (err) {
-          this.#failures.push(`call ${index}: ${(err as Error).message}`);
+          this.#failures.push(`call ${index}: ${errorMessage(err)}`);
         }
       }
     });

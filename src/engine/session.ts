@@ -7,6 +7,7 @@ import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, parseClientMessage, type ClientMessage, type ServerMessage } from '../agent/messages.js';
 import { parseSettings, primarySpeak, primaryThink, type Settings, type SpeakSettings, type ThinkSettings } from '../agent/settings.js';
 import { ByteQueue } from '../audio/byte-queue.js';
+import { errorMessage } from '../observability/error-message.js';
 import type { Logger } from '../observability/log.js';
 import { AgentAudioOut, DEFAULT_AUDIO_OUT, type AgentAudioOutOptions } from './agent-audio-out.js';
 import { InputAudioDecoder, OutputAudioEncoder, unsupportedInputReason, unsupportedOutputReason } from './audio-format.js';
@@ -187,7 +188,7 @@ export class EngineSession {
     this.#state = 'starting';
     this.#start(result.settings).catch((error: unknown) => {
       this.#log.error({ err: error }, 'engine session could not start');
-      this.#fail(ErrorCode.FAILED_TO_START_LISTENING, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.#fail(ErrorCode.FAILED_TO_START_LISTENING, `could not start: ${errorMessage(error)}`);
     });
   }
 

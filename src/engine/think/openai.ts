@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentFunction, ThinkSettings } from '../../agent/settings.js';
+import { errorMessage } from '../../observability/error-message.js';
 import type { ChatMessage, ThinkEvent, ThinkProvider, ThinkRequest, ToolCall } from '../types.js';
 import { sseData } from './sse.js';
 
@@ -150,8 +151,9 @@ export class OpenAiThinkProvider implements ThinkProvider {
       if (request.signal.aborted) return;
       if (timedOut) throw new ThinkRequestError(`think request ${timedOut}`);
       if (err instanceof ThinkRequestError) throw err;
-      const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      throw new ThinkRequestError(`think request to ${url} failed: ${cause}`);
+      // fetch reports every network failure as 'fetch failed'; what actually failed is its cause.
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+      throw new ThinkRequestError(`think request to ${url} failed: ${errorMessage(cause)}`);
     } finally {
       clearTimeout(timer);
       request.signal.removeEventListener('abort', onAbort);
