@@ -3,6 +3,7 @@
 // Frames are timed end to end in the bench process (one clock); the baseline's figures are
 // subtracted to leave what the server adds.
 import { cpus, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcSampler, processTree, treeRssMb, type ProcUsage } from './proc-sampler.js';
 import { allowedCpus, pinProcess, threadCpus } from './cpu-affinity.js';
 import { fetchServerView, type ServerView } from './server-view.js';
@@ -324,8 +325,4 @@ function summary(p: Percentiles): Summary {
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,6 +7,7 @@
 // timed each way on one clock, and per-call sequence numbers show loss.
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameFlag, monoMs, readStamp, writeStamp, type FrameStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
 import { SlotClock } from './slot-clock.js';
@@ -152,7 +153,7 @@ export class FloorLoad {
       }),
     );
     if (this.#paired < this.#calls.length) {
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, PAIRING_TIMEOUT_MS).unref());
+      const timeout = sleep(PAIRING_TIMEOUT_MS, undefined, { ref: false });
       await Promise.race([paired, timeout]);
     }
     for (const call of this.#calls) if (call.agent) this.#clock.add(call.index, call);

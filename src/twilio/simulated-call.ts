@@ -4,6 +4,7 @@
 // `clear` drops what is buffered and echoes the pending marks at once. Used by `phone-agent call`,
 // the tests and the benchmarks.
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { MULAW_SILENCE } from '../audio/mulaw.js';
 
@@ -255,8 +256,4 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> {
   #send(message: object): void {
     if (this.open) this.ws.send(JSON.stringify(message));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
