@@ -54,7 +54,9 @@ async function migratedColumns(driver: SqlDriver): Promise<Columns> {
            FROM information_schema.columns
            WHERE table_schema = current_schema() AND table_name NOT IN ${MIGRATIONS_TABLES} ORDER BY table_name, ordinal_position`,
         );
-  return rows.sort((a, b) => byCodeUnits(a.table_name, b.table_name)).map((r) => describeColumn(r.table_name, r.column_name, Boolean(r.required), r.default_value));
+  return rows
+    .sort((a, b) => byCodeUnits(a.table_name, b.table_name))
+    .map((r) => describeColumn(r.table_name, r.column_name, Boolean(r.required), r.default_value));
 }
 
 describe('the schema both databases get', () => {
