@@ -2,6 +2,7 @@
 // The server (src/server.ts) stays free of storage and engine choices so tests can build it bare.
 import type { Env } from './config/env.js';
 import { loadAgentSettings } from './agent/settings-file.js';
+import { engineThinkOptions } from './config/engine-env.js';
 import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
@@ -86,7 +87,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         await app.register(async (engine) => {
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
           // The built-in dialog reads "tomorrow" and "tuesday" on the clinic's calendar, like the clinic's functions.
-          const offline = createOfflineEngine({ logger, env: process.env, think: { dialog: { timeZone: env.CLINIC_TIMEZONE ?? clinic.timezone } } });
+          const offline = createOfflineEngine({ logger, think: engineThinkOptions(env, clinic.timezone) });
           metrics.watchEngineSessions(() => offline.activeSessions);
           await engine.register(enginePlugin, { engine: offline });
         });

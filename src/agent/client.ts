@@ -3,6 +3,7 @@
 // CallSession) receives every message through one handler object: no emitter on the audio path.
 import WebSocket from 'ws';
 import type { Clock } from '../domain/clock.js';
+import { ByteQueue } from '../audio/byte-queue.js';
 import type { Settings } from './settings.js';
 import { parseServerMessage, type ClientMessage, type ServerMessage } from './messages.js';
 
@@ -47,10 +48,8 @@ export class AgentClient {
   readonly #settings: Settings;
   readonly #clock: Clock;
   readonly #keepAliveMs: number;
-  readonly #maxPendingAudioBytes: number;
   readonly #maxBufferedBytes: number;
-  #pendingAudio: Buffer[] = [];
-  #pendingAudioBytes = 0;
+  readonly #pendingAudio: ByteQueue;
   #pendingControl: string[] = [];
   #lastSendAt: number;
   #keepAliveTimer: unknown;
@@ -63,8 +62,12 @@ export class AgentClient {
     this.#clock = options.clock;
     this.#lastSendAt = options.clock.now();
     this.#keepAliveMs = options.keepAliveMs ?? KEEPALIVE_MS;
-    this.#maxPendingAudioBytes = options.maxPendingAudioBytes ?? 8000 * 10;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 8000 * 5;
+    this.#pendingAudio = new ByteQueue({
+      bytes: options.maxPendingAudioBytes ?? 8000 * 10,
+      keep: 'at-most',
+      onDrop: (bytes) => this.#handlers.onAudioDropped(bytes, 'before_settings_overflow'),
+    });
     this.#ws = new WebSocket(options.url, {
       headers: options.headers,
       perMessageDeflate: false,
@@ -104,12 +107,6 @@ export class AgentClient {
     }
     if (this.#state === 'closed') return false;
     this.#pendingAudio.push(chunk);
-    this.#pendingAudioBytes += chunk.length;
-    while (this.#pendingAudioBytes > this.#maxPendingAudioBytes) {
-      const dropped = this.#pendingAudio.shift()!;
-      this.#pendingAudioBytes -= dropped.length;
-      this.#handlers.onAudioDropped(dropped.length, 'before_settings_overflow');
-    }
     return true;
   }
 
@@ -153,10 +150,8 @@ export class AgentClient {
     this.#state = 'ready';
     this.#clock.clearTimeout(this.#setupTimer);
     this.#setupTimer = undefined;
-    for (const chunk of this.#pendingAudio) this.#ws.send(chunk);
+    for (const chunk of this.#pendingAudio.take()) this.#ws.send(chunk);
     for (const text of this.#pendingControl) this.#ws.send(text);
-    this.#pendingAudio = [];
-    this.#pendingAudioBytes = 0;
     this.#pendingControl = [];
     this.#lastSendAt = this.#clock.now();
     this.#scheduleKeepAlive();

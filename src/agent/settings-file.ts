@@ -4,19 +4,20 @@ import { readFileSync } from 'node:fs';
 import { SettingsSchema, type Settings } from './settings.js';
 import { explainIssues } from '../protocol/explain-issues.js';
 import { ConfigError } from '../config/env.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export function loadAgentSettings(path: string): Settings {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`AGENT_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`AGENT_CONFIG: cannot read ${path}: ${errorMessage(err)}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`AGENT_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`AGENT_CONFIG: ${path} is not valid JSON: ${errorMessage(err)}`);
   }
   return validateAgentSettings(json, path);
 }

@@ -6,6 +6,7 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcSampler, processTree, treeRssMb, type ProcUsage } from './proc-sampler.js';
 import { allowedCpus, pinProcess, threadCpus } from './cpu-affinity.js';
 import { fetchServerView, type ServerView } from './server-view.js';
@@ -14,6 +15,7 @@ import { WorkerClient } from './worker-rpc.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
 import type { PeerCounts, PeerMode, PeerReport } from './echo-peer.js';
 import type { DriverCounts, DriverReport } from './load-driver.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export interface BridgeBenchOptions {
   calls: number;
@@ -186,7 +188,7 @@ async function readServerView(url: string, options: BridgeBenchOptions): Promise
     }
     return view;
   } catch (err) {
-    options.log(`could not read the server's /metrics: ${(err as Error).message}`);
+    options.log(`could not read the server's /metrics: ${errorMessage(err)}`);
     return null;
   }
 }
@@ -385,8 +387,4 @@ function summary(p: Percentiles): Summary {
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

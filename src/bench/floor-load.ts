@@ -7,9 +7,11 @@
 // timed each way on one clock, and per-call sequence numbers show loss.
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameFlag, monoMs, readStamp, writeStamp, type FrameStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
 import { SlotClock } from './slot-clock.js';
+import { errorMessage } from '../observability/error-message.js';
 
 /** Message layout: [0] type, [1] 0, [2..3] total length (u16 LE), [4..27] the bench stamp, then filler. */
 export const FloorType = { hello: 0x48, caller: 0x43, agent: 0x41, mark: 0x4d } as const;
@@ -145,13 +147,13 @@ export class FloorLoad {
           try {
             this.#calls.push(await this.#open(index, forwarderPort));
           } catch (err) {
-            this.#failures.push(`call ${index}: ${(err as Error).message}`);
+            this.#failures.push(`call ${index}: ${errorMessage(err)}`);
           }
         }
       }),
     );
     if (this.#paired < this.#calls.length) {
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, PAIRING_TIMEOUT_MS).unref());
+      const timeout = sleep(PAIRING_TIMEOUT_MS, undefined, { ref: false });
       await Promise.race([paired, timeout]);
     }
     for (const call of this.#calls) if (call.agent) this.#clock.add(call.index, call);

@@ -2,10 +2,12 @@
 // every call's 20 ms frames (calls are spread over slots of the 20 ms period, as real callers are
 // never in phase), and a cheap playout model echoes each `mark` when the audio before it has played.
 // No per-call timers; inbound media is recognised by string search, not JSON.parse.
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { FRAME_BYTES, FRAME_MS, FrameFlag, monoMs, newFrame, readStamp, writeStamp } from './frame-stamp.js';
 import { LatencySamples, SequenceTracker } from './latency-samples.js';
 import { SlotClock } from './slot-clock.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export interface DriverOptions {
   url: string;
@@ -95,7 +97,7 @@ export class LoadDriver {
           this.#calls.push(call);
           this.#clock.add(index, call);
         } catch (err) {
-          this.#failures.push(`call ${index}: ${(err as Error).message}`);
+          this.#failures.push(`call ${index}: ${errorMessage(err)}`);
         }
       }
     });
@@ -116,7 +118,7 @@ export class LoadDriver {
   /** Sends `stop` on every call and waits (bounded) for the server to close each stream. */
   async hangUp(timeoutMs: number): Promise<DriverReport> {
     this.#clock.stop();
-    const deadline = new Promise<number>((resolve) => setTimeout(() => resolve(-1), timeoutMs).unref());
+    const deadline = sleep(timeoutMs, -1, { ref: false });
     let completed = 0;
     await Promise.all(
       this.#calls.map(async (call) => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pinnedCommand } from './cpu-affinity.js';
 
@@ -109,7 +110,7 @@ export class ServerProcess {
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     await this.stop();
     throw new Error(`the server was not ready within ${timeoutMs} ms:\n${this.outputTail}`);

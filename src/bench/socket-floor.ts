@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { allowedCpus, pinProcess, pinnedCommand, threadCpus } from './cpu-affinity.js';
 import { FRAME_MS } from './frame-stamp.js';
 import { percentiles, type Percentiles } from './latency-samples.js';
@@ -247,8 +248,4 @@ function summary(p: Percentiles): Pick<Percentiles, 'p50' | 'p95' | 'p99' | 'max
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

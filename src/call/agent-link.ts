@@ -7,6 +7,7 @@ import type { Logger } from '../observability/log.js';
 import type { Clock } from '../domain/clock.js';
 import type { HistoryItem, Settings } from '../agent/settings.js';
 import { AgentClient, type AgentEndpoint } from '../agent/client.js';
+import { ByteQueue } from '../audio/byte-queue.js';
 import type { ClientMessage, ServerMessage } from '../agent/messages.js';
 
 export const DEFAULT_RECONNECT_DELAYS_MS = [0, 250, 750] as const;
@@ -58,12 +59,16 @@ export class AgentLink {
   #reconnectTimer: unknown;
   #rotateTimer: unknown;
   #rotateDue = false;
-  #gapAudio: Buffer[] = [];
-  #gapAudioBytes = 0;
+  readonly #gapAudio: ByteQueue;
 
   constructor(options: AgentLinkOptions, handlers: AgentLinkHandlers) {
     this.#opts = options;
     this.#handlers = handlers;
+    this.#gapAudio = new ByteQueue({
+      bytes: MAX_GAP_AUDIO_BYTES,
+      keep: 'at-most',
+      onDrop: (bytes) => handlers.onAudioDropped(bytes, 'agent_gap_overflow'),
+    });
     this.#client = this.#connect(options.settings);
   }
 
@@ -76,12 +81,6 @@ export class AgentLink {
   sendAudio(chunk: Buffer): boolean {
     if (this.#client.sendAudio(chunk)) return true;
     this.#gapAudio.push(chunk);
-    this.#gapAudioBytes += chunk.length;
-    while (this.#gapAudioBytes > MAX_GAP_AUDIO_BYTES) {
-      const dropped = this.#gapAudio.shift()!;
-      this.#gapAudioBytes -= dropped.length;
-      this.#handlers.onAudioDropped(dropped.length, 'agent_gap_overflow');
-    }
     return false;
   }
 
@@ -171,9 +170,7 @@ export class AgentLink {
     this.#reconnectTimer = this.#opts.clock.setTimeout(() => {
       if (this.#closed) return;
       this.#client = this.#connect(this.#resumeSettings());
-      for (const chunk of this.#gapAudio) this.#client.sendAudio(chunk);
-      this.#gapAudio = [];
-      this.#gapAudioBytes = 0;
+      for (const chunk of this.#gapAudio.take()) this.#client.sendAudio(chunk);
     }, delays[attempt - 1] ?? 0);
   }
 

@@ -1,6 +1,7 @@
 // The caller's side of a simulated call: a line that carries a 20 ms frame every 20 ms for the whole
 // call, as Twilio does (silence between utterances, not gaps), and a listener that tells when the
 // agent's reply has finished playing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MULAW_SILENCE } from '../audio/mulaw.js';
 import { FRAME_BYTES, FRAME_MS, type SimulatedCaller } from '../simulate/caller.js';
 
@@ -101,8 +102,4 @@ export function replyFinished(call: SimulatedCaller, since: number, timing: Repl
     call.on('media', onMedia).on('played', onPlayed).once('closed', finish);
     if (!call.open) finish();
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,6 +3,7 @@
 //   store has recorded the end of the call (it writes in batches, so the record lags the call a moment);
 // - a softphone ticket (POST /api/softphone/ticket), when the server checks Twilio's signatures and so
 //   refuses an unsigned stream: the caller then comes in as the admin, as the dashboard's softphone does.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallDetail } from '../store/types.js';
 
 export interface TranscriptLine {
@@ -61,7 +62,7 @@ export async function fetchTranscript({ streamUrl, callSid, adminToken, waitMs =
       // Unreachable or slow: try again until the deadline.
     }
     if (latest?.endedAt != null || Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return latest?.transcript.map(({ role, text }) => ({ role, text }));
 }

@@ -12,6 +12,7 @@ import { spokenCaller } from '../engine/speak/phone-channel.js';
 import { SimulatedCall } from '../simulate/twilio-caller.js';
 import { CallerLine, replyFinished } from './call-line.js';
 import { fetchStreamTicket, fetchTranscript, type TranscriptLine } from './call-server.js';
+import { errorMessage } from '../observability/error-message.js';
 
 const DEFAULT_STREAM_URL = 'ws://127.0.0.1:5000/media-stream';
 const PHONE_RATE = 8000;
@@ -79,7 +80,7 @@ export async function callCommand(argv: string[]): Promise<void> {
     utterances = await Promise.all(args.sources.map(prepareUtterance));
     placed = await placeCall(args.url, utterances, { adminToken: process.env.ADMIN_TOKEN, progress: args.json ? () => {} : progress });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     process.stderr.write(`phone-agent call: ${message}\n`);
     // Scripts reading --json always get the one object they expect.
     if (args.json) process.stdout.write(`${JSON.stringify({ ...FAILED_CALL, error: message })}\n`);

@@ -1,6 +1,7 @@
 // `phone-agent engine`: the embedded Voice Agent V1 engine on its own, for any V1 client
 // (another phone-agent via AGENT_URL, the Deepgram SDK pointed at it, a test rig).
 import { parseArgs } from 'node:util';
+import { parseEngineEnv, engineThinkOptions } from '../config/engine-env.js';
 import { loadDotEnv } from '../config/env.js';
 import { createLogger } from '../observability/log.js';
 import { startEngineServer } from '../engine/server.js';
@@ -26,8 +27,9 @@ export async function engineCommand(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: must be 0-65535, got "${values.port}"`);
   loadDotEnv();
-  const logger = createLogger();
-  const server = await startEngineServer({ host: values.host, port, logger, env: process.env });
+  const env = parseEngineEnv(process.env);
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const server = await startEngineServer({ host: values.host, port, logger, think: engineThinkOptions(env) });
   logger.info({ url: server.url }, 'phone-agent engine listening');
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

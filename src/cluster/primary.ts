@@ -8,6 +8,7 @@ import type { Env } from '../config/env.js';
 import { loadAgentSettings } from '../agent/settings-file.js';
 import { loadClinicConfig } from '../tools/clinic/index.js';
 import { openStore } from '../store/index.js';
+import { errorMessage } from '../observability/error-message.js';
 import type { Logger } from '../observability/log.js';
 import { SoftphoneTickets } from '../twilio/softphone-tickets.js';
 import { isClusterMessage, type ToPrimary, type ToWorker } from './messages.js';
@@ -48,7 +49,7 @@ export async function startClusterPrimary(env: Env, logger: Logger): Promise<Clu
         message.op === 'ticket.issue' ? tickets.issue() : message.op === 'ticket.redeem' ? tickets.redeem(message.arg ?? '') : await metrics.clusterMetrics();
       reply = { pa: 'reply', id: message.id, ok: true, value };
     } catch (err) {
-      reply = { pa: 'reply', id: message.id, ok: false, error: (err as Error).message };
+      reply = { pa: 'reply', id: message.id, ok: false, error: errorMessage(err) };
     }
     if (worker.isConnected()) worker.send(reply);
   };

@@ -85,7 +85,12 @@ export class ConfigError extends Error {
 
 /** Parses an environment; throws ConfigError listing every bad variable. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const r = EnvSchema.safeParse(source);
+  return parseVariables(EnvSchema, source);
+}
+
+/** Parses an environment with a schema of some of its variables; throws ConfigError listing every bad one. */
+export function parseVariables<T>(schema: z.ZodType<T>, source: Record<string, string | undefined>): T {
+  const r = schema.safeParse(source);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);

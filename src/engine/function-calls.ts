@@ -7,6 +7,7 @@ import type { ClientMessageOf, ServerMessage } from '../agent/messages.js';
 import { WarningCode } from '../agent/messages.js';
 import type { Clock } from '../domain/clock.js';
 import type { ToolCall } from './types.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export interface FunctionCallResult {
   call: ToolCall;
@@ -104,7 +105,7 @@ export class FunctionCalls {
       throw new Error(`HTTP ${response.status} ${text.slice(0, 200)}`);
     } catch (error) {
       if (signal.aborted) return failure('cancelled: the caller interrupted');
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.send({ type: 'Warning', code: WarningCode.FUNCTION_CALL_FAILED, description: `${call.name} endpoint failed: ${reason}` });
       return failure(`${call.name} failed: ${reason}`);
     }

@@ -8,28 +8,25 @@ import { PocketsphinxSpeechToText, type PocketsphinxSttOptions } from './listen/
 import { createSileroVad } from './listen/vad.js';
 import type { EngineSessionOptions } from './session.js';
 import { FLITE_VOICES, FliteTextToSpeech, type FliteVoice } from './speak/flite.js';
-import { createThinkProvider, type Environment, type ThinkProviderOptions } from './think/index.js';
+import { createThinkProvider, type ThinkProviderOptions } from './think/index.js';
 
 export interface OfflineEngineOptions {
   logger?: Logger;
-  /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL (a model instead of the built-in dialog), CLINIC_TIMEZONE. Default process.env. */
-  env?: Environment;
   clock?: Clock;
-  /** The built-in dialog's calendar clock and zone; the model provider's timeouts. */
+  /** The server's model (instead of the built-in dialog) and its timeouts; the built-in dialog's calendar clock and zone. */
   think?: ThinkProviderOptions;
   stt?: Partial<PocketsphinxSttOptions>;
   session?: Partial<EngineSessionOptions>;
 }
 
 export function createOfflineEngine(options: OfflineEngineOptions = {}): Engine {
-  const env = options.env ?? process.env;
   const speechToText = new PocketsphinxSpeechToText(options.stt);
   return new Engine({
     parts: {
       speechToText,
       createVad: () => createSileroVad(),
       createTextToSpeech: (speak) => new FliteTextToSpeech({ voice: fliteVoice(speak) }),
-      createThinkProvider: (think) => createThinkProvider(think, env, options.think),
+      createThinkProvider: (think) => createThinkProvider(think, options.think),
     },
     logger: options.logger,
     clock: options.clock,

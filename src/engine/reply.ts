@@ -6,6 +6,7 @@
 // stops all of it at once; what the caller was sent is what the transcript and the conversation keep.
 import type { AgentFunction } from '../agent/settings.js';
 import { WarningCode, type ServerMessage } from '../agent/messages.js';
+import { errorMessage } from '../observability/error-message.js';
 import type { AgentAudioOut } from './agent-audio-out.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Clock } from '../domain/clock.js';
@@ -186,7 +187,7 @@ export class Reply {
           }
         } catch (error) {
           if (signal.aborted) throw error;
-          deps.send({ type: 'Warning', code: WarningCode.SPEAK_REQUEST_FAILED, description: `speech synthesis failed: ${describe(error)}` });
+          deps.send({ type: 'Warning', code: WarningCode.SPEAK_REQUEST_FAILED, description: `speech synthesis failed: ${errorMessage(error)}` });
         }
       }
       if (this.#audioStarted) await deps.audio.flush(signal);
@@ -237,7 +238,7 @@ export class Reply {
   }
 
   #warnThink(error: unknown, fallingBack: boolean): void {
-    const description = `think request failed: ${describe(error)}${fallingBack ? '; trying the next provider' : ''}`;
+    const description = `think request failed: ${errorMessage(error)}${fallingBack ? '; trying the next provider' : ''}`;
     this.deps.send({ type: 'Warning', code: WarningCode.THINK_REQUEST_FAILED, description });
   }
 }
@@ -251,8 +252,4 @@ export class ReplyAborted extends Error {
 
 function secs(ms: number): number {
   return Math.max(0, Math.round(ms)) / 1000;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

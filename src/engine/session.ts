@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, parseClientMessage, type ClientMessage, type ServerMessage } from '../agent/messages.js';
 import { parseSettings, primarySpeak, primaryThink, type Settings, type SpeakSettings, type ThinkSettings } from '../agent/settings.js';
+import { ByteQueue } from '../audio/byte-queue.js';
+import { errorMessage } from '../observability/error-message.js';
 import type { Logger } from '../observability/log.js';
 import { AgentAudioOut, DEFAULT_AUDIO_OUT, type AgentAudioOutOptions } from './agent-audio-out.js';
 import { InputAudioDecoder, OutputAudioEncoder, unsupportedInputReason, unsupportedOutputReason } from './audio-format.js';
@@ -90,9 +92,8 @@ export class EngineSession {
   /** The answer a noise interrupted before it spoke (see speechStarted). */
   #unanswered: ReplyPlan | undefined;
   #queuedInjections: string[] = [];
-  #startupAudio: Uint8Array[] = [];
-  #startupAudioBytes = 0;
-  #startupAudioLimit = 0;
+  /** Sized from the Settings' input format, so it exists once they arrive. */
+  #startupAudio: ByteQueue | undefined;
   #startupMessages: string[] = [];
   /** Updates' acknowledgements in the order asked; a recogniser rebuild holds back its own and those after it. */
   #updates: Promise<void> = Promise.resolve();
@@ -142,7 +143,7 @@ export class EngineSession {
       case 'awaiting_settings':
         return this.#fail(ErrorCode.NON_SETTINGS_MESSAGE_BEFORE_SETTINGS, 'Audio received before Settings: send Settings first.');
       case 'starting':
-        return this.#keepStartupAudio(bytes);
+        return this.#startupAudio!.push(bytes);
       case 'ready': {
         const agent = this.#agent!;
         agent.listener.push(agent.decoder.decode(bytes));
@@ -180,11 +181,14 @@ export class EngineSession {
     const audioProblem = unsupportedInputReason(result.settings.audio.input) ?? unsupportedOutputReason(result.settings.audio.output);
     if (audioProblem) return this.#fail(ErrorCode.INVALID_SETTINGS, `audio: ${audioProblem}`);
     const input = result.settings.audio.input;
-    this.#startupAudioLimit = (input.sample_rate * (input.encoding === 'linear16' ? 2 : 1) * this.deps.options.maxStartupAudioMs) / 1000;
+    this.#startupAudio = new ByteQueue({
+      bytes: (input.sample_rate * (input.encoding === 'linear16' ? 2 : 1) * this.deps.options.maxStartupAudioMs) / 1000,
+      keep: 'at-most-and-newest',
+    });
     this.#state = 'starting';
     this.#start(result.settings).catch((error: unknown) => {
       this.#log.error({ err: error }, 'engine session could not start');
-      this.#fail(ErrorCode.FAILED_TO_START_LISTENING, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.#fail(ErrorCode.FAILED_TO_START_LISTENING, `could not start: ${errorMessage(error)}`);
     });
   }
 
@@ -282,17 +286,8 @@ export class EngineSession {
     this.#log.info({ input: settings.audio.input, output: settings.audio.output }, 'engine session ready');
     this.#send({ type: 'SettingsApplied' });
     if (settings.agent.greeting?.trim()) this.#startReply({ kind: 'say', text: settings.agent.greeting.trim() });
-    for (const bytes of this.#startupAudio.splice(0)) this.#onAudio(Buffer.from(bytes));
-    this.#startupAudioBytes = 0;
+    for (const bytes of this.#startupAudio!.take()) this.#onAudio(bytes);
     for (const text of this.#startupMessages.splice(0)) if (this.#state === 'ready') this.#onText(text);
-  }
-
-  #keepStartupAudio(bytes: Buffer): void {
-    this.#startupAudio.push(bytes);
-    this.#startupAudioBytes += bytes.length;
-    while (this.#startupAudioBytes > this.#startupAudioLimit && this.#startupAudio.length > 1) {
-      this.#startupAudioBytes -= this.#startupAudio.shift()!.length;
-    }
   }
 
   // ---- turns --------------------------------------------------------------------------------------
@@ -422,7 +417,7 @@ export class EngineSession {
     this.deps.clock.clearTimeout(this.#idleTimer);
     this.#interrupt();
     this.#agent?.listener.close();
-    this.#startupAudio = [];
+    this.#startupAudio = undefined;
     this.#startupMessages = [];
     this.#queuedInjections = [];
     this.#log.info('engine session closed');

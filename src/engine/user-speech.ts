@@ -1,6 +1,7 @@
 // Turn-taking on the caller's side: the VAD decides when the caller speaks; the recogniser hears each
 // stretch of speech (with a little audio from before the onset, which the VAD detects late) and turns
 // it into text when the VAD says the caller has stopped.
+import { ByteQueue } from '../audio/byte-queue.js';
 import type { Clock } from '../domain/clock.js';
 import { ENGINE_SAMPLE_RATE, type SpeechRecognizer, type VoiceActivityDetector } from './types.js';
 
@@ -38,8 +39,7 @@ export class UserSpeech {
   /** Audio fed so far, in ms: the VAD's time scale. */
   #fedMs = 0;
   #utteranceMs = 0;
-  #preroll: Int16Array[] = [];
-  #prerollSamples = 0;
+  readonly #preroll: ByteQueue<Int16Array>;
   /** Keeps results in utterance order even if the recogniser answers out of order. */
   #delivery: Promise<void> = Promise.resolve();
   /** A recogniser for a new vocabulary, waiting for the current utterance to end. */
@@ -51,7 +51,9 @@ export class UserSpeech {
     private readonly clock: Clock,
     private readonly events: UserSpeechEvents,
     private readonly options: UserSpeechOptions = DEFAULT_USER_SPEECH,
-  ) {}
+  ) {
+    this.#preroll = new ByteQueue({ bytes: options.prerollMs * SAMPLES_PER_MS * Int16Array.BYTES_PER_ELEMENT, keep: 'at-least' });
+  }
 
   /** True from the caller's speech onset until the VAD hears the end of it. */
   get speaking(): boolean {
@@ -85,7 +87,7 @@ export class UserSpeech {
 
   close(): void {
     this.#closed = true;
-    this.#preroll = [];
+    this.#preroll.clear();
     this.vad.close();
     this.recognizer.close();
     this.#next?.close();
@@ -132,10 +134,5 @@ export class UserSpeech {
   #remember(samples: Int16Array): void {
     this.#fedMs += samples.length / SAMPLES_PER_MS;
     this.#preroll.push(samples);
-    this.#prerollSamples += samples.length;
-    const keep = this.options.prerollMs * SAMPLES_PER_MS;
-    while (this.#preroll.length > 1 && this.#prerollSamples - this.#preroll[0]!.length >= keep) {
-      this.#prerollSamples -= this.#preroll.shift()!.length;
-    }
   }
 }

@@ -6,7 +6,7 @@ export type { Logger };
 
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const settings: LoggerOptions = {
-    level: process.env.LOG_LEVEL ?? 'info',
+    level: 'info',
     base: { service: 'phone-agent' },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,

@@ -4,6 +4,7 @@
 // `clear` drops what is buffered and echoes the pending marks at once. Used by `phone-agent call`,
 // the tests and the benchmarks.
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { PlayoutBuffer } from './playout-buffer.js';
 import { silence, simulatedId, streamFrames, type SimulatedCallEvents, type SimulatedCaller } from './caller.js';

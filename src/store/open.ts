@@ -2,8 +2,7 @@
 // scheme is a SQLite file path (created with its folder).
 import { silentLogger, type Logger } from '../observability/log.js';
 import { migrate } from './migrations/run.js';
-import { postgresMigrations } from './migrations/postgres.js';
-import { sqliteMigrations } from './migrations/sqlite.js';
+import { postgresMigrations, sqliteMigrations } from './migrations/migrations.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { SqlStore } from './sql-store.js';

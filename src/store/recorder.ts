@@ -9,6 +9,7 @@
 // the calls themselves go on, and what is already queued keeps its order. A batch that fails is
 // retried with doubling delays; after maxAttempts it is dropped and counted (reason="write_failed"),
 // so one poisonous batch cannot stall recording forever.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallEvent } from '../domain/call.js';
 import { silentLogger, type Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -134,7 +135,7 @@ export class CallRecorder {
           return;
         }
         this.#logger.warn({ err, events: batch.length, attempt }, 'writing call events failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
+        await sleep(retryDelayMs * 2 ** (attempt - 1));
       }
     }
   }

@@ -15,6 +15,7 @@ import type { TwilioClient } from './rest-client.js';
 import { twilioWebhookGuard } from './signature.js';
 import { answeringMachineDetection, answeringMachineRoutes, VoicemailPlans } from './answering-machine.js';
 import type { LiveCalls } from '../domain/live-calls.js';
+import { errorMessage } from '../observability/error-message.js';
 
 export const STATUS_CALLBACK_PATH = '/twilio/status';
 const INCOMING_CALL_PATH = '/incoming-call';
@@ -61,8 +62,8 @@ export function callRoutes({ env, client, store, calls }: CallRoutesOptions) {
         if (parsed.data.voicemail) plans.set(call.sid, parsed.data.voicemail);
         return reply.code(201).send({ callSid: call.sid, status: call.status, to: parsed.data.to, from: env.TWILIO_PHONE_NUMBER });
       } catch (err) {
-        request.log.warn({ err: (err as Error).message }, 'Twilio refused an outbound call');
-        return reply.code(502).send({ error: 'Bad Gateway', message: `Twilio refused the call: ${(err as Error).message}` });
+        request.log.warn({ err: errorMessage(err) }, 'Twilio refused an outbound call');
+        return reply.code(502).send({ error: 'Bad Gateway', message: `Twilio refused the call: ${errorMessage(err)}` });
       }
     });
 

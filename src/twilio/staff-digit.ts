@@ -3,6 +3,7 @@
 // the rule). The digit still reaches the agent as a user message; if the agent asks for a transfer
 // too, the call's control dials out only once.
 import type { CallEventBus } from '../domain/call.js';
+import { errorMessage } from '../observability/error-message.js';
 import type { Logger } from '../observability/log.js';
 import type { CallControl } from '../domain/call-control.js';
 
@@ -15,7 +16,7 @@ export function transferOnStaffDigit(events: CallEventBus, controlOf: (callSid: 
     const control = controlOf(e.callSid);
     if (!control) return;
     control.transfer(`the caller pressed ${STAFF_DIGIT} for staff`).catch((err: unknown) => {
-      logger.warn({ callSid: e.callSid, err: (err as Error).message }, 'keypad transfer to staff failed');
+      logger.warn({ callSid: e.callSid, err: errorMessage(err) }, 'keypad transfer to staff failed');
     });
   });
 }

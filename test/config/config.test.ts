@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseEnv, ConfigError } from '../../src/config/env.js';
+import { engineThinkOptions, parseEngineEnv } from '../../src/config/engine-env.js';
 import { availableParallelism } from 'node:os';
 import { loadAgentSettings, validateAgentSettings } from '../../src/agent/settings-file.js';
 
@@ -51,6 +52,20 @@ test('environment variables are validated with the variable named', () => {
   assert.equal(parseEnv({ WORKERS: 'auto' }).WORKERS, availableParallelism());
   assert.throws(() => parseEnv({ WORKERS: '2.5' }), /WORKERS: must be a whole number from 1 to 64, or auto/);
   assert.throws(() => parseEnv({ WORKERS: '0' }), /WORKERS/);
+});
+
+test("the engine's options come from the validated environment", () => {
+  const env = parseEnv({ OPENAI_API_KEY: ' sk-1 ', OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: '', CLINIC_TIMEZONE: 'Europe/Paris' });
+  assert.deepEqual(engineThinkOptions(env, 'America/New_York'), {
+    account: { apiKey: 'sk-1', baseUrl: 'http://localhost:11434/v1', model: undefined },
+    dialog: { timeZone: 'Europe/Paris' },
+  });
+  assert.equal(engineThinkOptions(parseEnv({}), 'America/New_York').dialog?.timeZone, 'America/New_York', "the clinic's zone when CLINIC_TIMEZONE is unset");
+});
+
+test('the engine run alone checks only the variables it reads', () => {
+  assert.equal(parseEngineEnv({ PORT: 'eighty', OPENAI_MODEL: 'llama3.2' }).OPENAI_MODEL, 'llama3.2');
+  assert.throws(() => parseEngineEnv({ LOG_LEVEL: 'loud' }), (e: unknown) => e instanceof ConfigError && /LOG_LEVEL/.test(e.message));
 });
 
 test('an error inside a union field (think: one provider or a list) names the inner field', () => {

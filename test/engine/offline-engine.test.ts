@@ -10,7 +10,7 @@ import { V1TestClient } from '../helpers/v1-client.js';
 import { isText } from './harness.js';
 
 test('offline engine: the seed agent greets, hears a spoken request and answers it', async () => {
-  const server = await startEngineServer({ env: {}, stt: { workers: 1 } });
+  const server = await startEngineServer({ stt: { workers: 1 } });
   try {
     const settings = JSON.parse(readFileSync('config/agent.json', 'utf8')) as Record<string, unknown>;
     const client = await V1TestClient.connect(server.url);
@@ -40,7 +40,7 @@ test('offline engine: the seed agent greets, hears a spoken request and answers 
 });
 
 test('UpdatePrompt rebuilds what the recogniser can hear: a word only the new prompt names is recognised once PromptUpdated arrives', async () => {
-  const server = await startEngineServer({ env: {}, stt: { workers: 1 } });
+  const server = await startEngineServer({ stt: { workers: 1 } });
   try {
     const settings = JSON.parse(readFileSync('config/agent.json', 'utf8')) as { agent: { greeting?: string } };
     delete settings.agent.greeting;

@@ -2,6 +2,7 @@
 // completion in order, so a recogniser's audio is always decoded before its finish request.
 import { parentPort } from 'node:worker_threads';
 import { StreamingResampler } from '../../audio/resample.js';
+import { errorMessage } from '../../observability/error-message.js';
 import { ENGINE_SAMPLE_RATE } from '../types.js';
 import { spokenCaller } from '../speak/phone-channel.js';
 import { PocketsphinxDecoder, POCKETSPHINX_SAMPLE_RATE } from './pocketsphinx.js';
@@ -31,10 +32,6 @@ let queue: Promise<void> = Promise.resolve();
 
 function reply(message: WorkerReply): void {
   port!.postMessage(message);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function upsampler(): StreamingResampler {

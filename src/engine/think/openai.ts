@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentFunction, ThinkSettings } from '../../agent/settings.js';
+import { errorMessage } from '../../observability/error-message.js';
 import type { ChatMessage, ThinkEvent, ThinkProvider, ThinkRequest, ToolCall } from '../types.js';
 import { sseData } from './sse.js';
 
@@ -25,29 +26,36 @@ export interface OpenAiThinkOptions {
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+/** The server's own model (OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL), for Settings that name no endpoint. */
+export interface OpenAiAccount {
+  apiKey?: string;
+  /** Default DEFAULT_OPENAI_BASE_URL. */
+  baseUrl?: string;
+  /** Overrides the Settings' model. */
+  model?: string;
+}
 
 /**
  * Where and how to reach the model: the Settings' think.endpoint when it has one (V1's bring-your-own
- * LLM; its URL may be the full chat-completions URL or a base), else OPENAI_BASE_URL with
- * OPENAI_API_KEY. Undefined when neither is configured. OPENAI_MODEL overrides the Settings' model,
+ * LLM; its URL may be the full chat-completions URL or a base), else the account's base URL with its
+ * API key. Undefined when neither is configured. The account's model overrides the Settings' model,
  * because a local server (Ollama, llama.cpp) rarely serves the model a shared agent config names.
  */
-export function resolveOpenAiOptions(think: ThinkSettings, env: Environment): Omit<OpenAiThinkOptions, 'expectedPhrases'> | undefined {
-  const apiKey = env.OPENAI_API_KEY?.trim();
+export function resolveOpenAiOptions(think: ThinkSettings, account: OpenAiAccount = {}): Omit<OpenAiThinkOptions, 'expectedPhrases'> | undefined {
+  const { apiKey } = account;
   let base: string;
   const headers: Record<string, string> = {};
   if (think.endpoint) {
     base = think.endpoint.url;
     Object.assign(headers, think.endpoint.headers);
   } else if (apiKey) {
-    base = env.OPENAI_BASE_URL?.trim() || DEFAULT_OPENAI_BASE_URL;
+    base = account.baseUrl || DEFAULT_OPENAI_BASE_URL;
     headers.authorization = `Bearer ${apiKey}`;
   } else {
     return undefined;
   }
   const url = /\/chat\/completions\/?$/.test(base) ? base : `${base.replace(/\/+$/, '')}/chat/completions`;
-  const model = env.OPENAI_MODEL?.trim() || think.provider.model || DEFAULT_OPENAI_MODEL;
+  const model = account.model || think.provider.model || DEFAULT_OPENAI_MODEL;
   return { url, headers, model, temperature: think.provider.temperature };
 }
 
@@ -150,8 +158,9 @@ export class OpenAiThinkProvider implements ThinkProvider {
       if (request.signal.aborted) return;
       if (timedOut) throw new ThinkRequestError(`think request ${timedOut}`);
       if (err instanceof ThinkRequestError) throw err;
-      const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      throw new ThinkRequestError(`think request to ${url} failed: ${cause}`);
+      // fetch reports every network failure as 'fetch failed'; what actually failed is its cause.
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+      throw new ThinkRequestError(`think request to ${url} failed: ${errorMessage(cause)}`);
     } finally {
       clearTimeout(timer);
       request.signal.removeEventListener('abort', onAbort);

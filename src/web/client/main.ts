@@ -6,6 +6,7 @@ import { Calls } from './calls.js';
 import { byId, h } from './dom.js';
 import { renderCallDetail, renderCallList } from './render.js';
 import { Softphone, type SoftphoneState } from './softphone.js';
+import { errorMessage } from '../../observability/error-message.js';
 
 const calls = new Calls();
 let selected: string | undefined = new URLSearchParams(location.hash.slice(1)).get('call') ?? undefined;
@@ -139,7 +140,7 @@ function setUpSoftphone(): void {
 }
 
 function showLoadError(err: unknown): void {
-  list.replaceChildren(h('li', { class: 'empty' }, `Could not load calls: ${err instanceof Error ? err.message : String(err)}`));
+  list.replaceChildren(h('li', { class: 'empty' }, `Could not load calls: ${errorMessage(err)}`));
 }
 
 async function loadCalls(): Promise<void> {

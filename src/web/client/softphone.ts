@@ -3,6 +3,7 @@
 // one-time ticket for the stream (POST /api/softphone/ticket, authenticated as the admin) instead of
 // pretending to be Twilio.
 import { SoftphoneAudio } from './softphone-audio.js';
+import { errorMessage } from '../../observability/error-message.js';
 
 export type SoftphoneState = 'idle' | 'connecting' | 'in-call' | 'ended';
 
@@ -116,7 +117,7 @@ export class Softphone {
       });
       this.#setState('in-call');
     } catch (err) {
-      await this.#finish(err instanceof Error ? err.message : String(err));
+      await this.#finish(errorMessage(err));
       throw err;
     }
   }

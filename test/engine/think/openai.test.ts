@@ -228,18 +228,19 @@ test('an unreachable server fails with a clear error', async () => {
 
 const THINK: ThinkSettings = { provider: { type: 'open_ai', model: 'gpt-4o-mini', temperature: 0.7 } };
 
-test('endpoint resolution: Settings endpoint first, then OPENAI_* variables, else none', () => {
-  assert.equal(resolveOpenAiOptions(THINK, {}), undefined);
-  assert.deepEqual(resolveOpenAiOptions(THINK, { OPENAI_API_KEY: 'sk-1' }), {
+test('endpoint resolution: Settings endpoint first, then the server\'s account, else none', () => {
+  assert.equal(resolveOpenAiOptions(THINK), undefined);
+  assert.equal(resolveOpenAiOptions(THINK, { baseUrl: 'http://localhost:11434/v1', model: 'llama3.2' }), undefined, 'no key, no endpoint');
+  assert.deepEqual(resolveOpenAiOptions(THINK, { apiKey: 'sk-1' }), {
     url: 'https://api.openai.com/v1/chat/completions',
     headers: { authorization: 'Bearer sk-1' },
     model: 'gpt-4o-mini',
     temperature: 0.7,
   });
-  assert.equal(resolveOpenAiOptions(THINK, { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: 'http://localhost:11434/v1/' })?.url, 'http://localhost:11434/v1/chat/completions');
-  assert.equal(resolveOpenAiOptions(THINK, { OPENAI_API_KEY: 'k', OPENAI_MODEL: 'llama3.2' })?.model, 'llama3.2');
+  assert.equal(resolveOpenAiOptions(THINK, { apiKey: 'k', baseUrl: 'http://localhost:11434/v1/' })?.url, 'http://localhost:11434/v1/chat/completions');
+  assert.equal(resolveOpenAiOptions(THINK, { apiKey: 'k', model: 'llama3.2' })?.model, 'llama3.2');
   const withEndpoint: ThinkSettings = { ...THINK, endpoint: { url: 'http://10.0.0.5:8000/v1/chat/completions', headers: { 'x-key': 'abc' } } };
-  assert.deepEqual(resolveOpenAiOptions(withEndpoint, { OPENAI_API_KEY: 'sk-ignored' }), {
+  assert.deepEqual(resolveOpenAiOptions(withEndpoint, { apiKey: 'sk-ignored' }), {
     url: 'http://10.0.0.5:8000/v1/chat/completions',
     headers: { 'x-key': 'abc' },
     model: 'gpt-4o-mini',
@@ -248,10 +249,10 @@ test('endpoint resolution: Settings endpoint first, then OPENAI_* variables, els
 });
 
 test('the factory picks the model when one is configured, the built-in dialog otherwise', () => {
-  assert.ok(createThinkProvider(THINK, { OPENAI_API_KEY: 'sk-1' }) instanceof OpenAiThinkProvider);
-  assert.ok(createThinkProvider({ ...THINK, endpoint: { url: 'http://127.0.0.1:1/v1' } }, {}) instanceof OpenAiThinkProvider);
-  const dialog = createThinkProvider(THINK, {});
+  assert.ok(createThinkProvider(THINK, { account: { apiKey: 'sk-1' } }) instanceof OpenAiThinkProvider);
+  assert.ok(createThinkProvider({ ...THINK, endpoint: { url: 'http://127.0.0.1:1/v1' } }) instanceof OpenAiThinkProvider);
+  const dialog = createThinkProvider(THINK);
   assert.ok(dialog instanceof ClinicDialog);
-  assert.ok(createThinkProvider(THINK, { OPENAI_API_KEY: 'sk-1' }).expectedPhrases().length > 100);
-  assert.throws(() => createThinkProvider(THINK, { CLINIC_TIMEZONE: 'Nowhere/Atlantis' }), /unknown time zone/);
+  assert.ok(createThinkProvider(THINK, { account: { apiKey: 'sk-1' } }).expectedPhrases().length > 100);
+  assert.throws(() => createThinkProvider(THINK, { dialog: { timeZone: 'Nowhere/Atlantis' } }), /unknown time zone/);
 });
