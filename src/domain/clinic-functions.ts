@@ -43,8 +43,8 @@ function optional<T extends z.ZodType>(schema: T) {
 
 const Patient = { patient_name: PatientName, date_of_birth: DateOfBirth };
 
-export const PARTS_OF_DAY = ['morning', 'afternoon', 'any'] as const;
-export const OFFICE_TOPICS = ['hours', 'address', 'insurance', 'all'] as const;
+const PARTS_OF_DAY = ['morning', 'afternoon', 'any'] as const;
+const OFFICE_TOPICS = ['hours', 'address', 'insurance', 'all'] as const;
 export type OfficeTopic = (typeof OFFICE_TOPICS)[number];
 
 /** Each clinic function's arguments, by the function's name. */
