@@ -1,16 +1,13 @@
 // Booking, moving, cancelling and looking up appointments. Every refusal is a ToolError the agent can
 // say out loud; a slot that cannot be had comes with the nearest open ones, so the agent can offer
 // them in the same breath. The store's unique index, not a read-then-write, decides double bookings.
-import { z } from 'zod';
 import { SlotTakenError, type Appointment, type AppointmentStore, type Slot } from '../../store/types.js';
-import { ToolError, defineTool, type ToolDefinition } from '../registry.js';
+import { ToolError, type ToolDefinition } from '../registry.js';
 import { weekdayOf } from './calendar.js';
 import type { ClinicSchedule } from './schedule.js';
-import { DateOfBirth, DayArg, PatientName, Reason, TimeArg, optional } from './arguments.js';
+import { clinicTool } from './clinic-tool.js';
 
 export type ClinicStore = Pick<AppointmentStore, 'createAppointment' | 'rescheduleAppointment' | 'cancelAppointment' | 'findAppointments' | 'appointmentsOn'>;
-
-const Patient = { patient_name: PatientName, date_of_birth: DateOfBirth };
 
 export function appointmentTools(schedule: ClinicSchedule, store: ClinicStore): ToolDefinition[] {
   /** Refuses a slot that is past, closed, off the grid or taken, offering the nearest open slots. */
@@ -51,58 +48,32 @@ export function appointmentTools(schedule: ClinicSchedule, store: ClinicStore): 
     return found.filter((a) => `${a.date} ${a.time}` > `${now.date} ${now.time}`);
   }
 
-  const book = defineTool({
-    name: 'book_appointment',
-    schema: z.object({
-      ...Patient,
-      date: DayArg('the appointment day'),
-      time: TimeArg('the appointment start'),
-      reason: optional(Reason),
-    }),
-    async run(a, ctx) {
-      const slot = { date: a.date, time: a.time };
-      await bookable(slot);
-      const booked = await takenAsError(slot, () =>
-        store.createAppointment({ patientName: a.patient_name, dateOfBirth: a.date_of_birth, ...slot, reason: a.reason, callSid: ctx.callSid }),
-      );
-      return { booked: summary(booked) };
-    },
+  const book = clinicTool('book_appointment', async (a, ctx) => {
+    const slot = { date: a.date, time: a.time };
+    await bookable(slot);
+    const booked = await takenAsError(slot, () =>
+      store.createAppointment({ patientName: a.patient_name, dateOfBirth: a.date_of_birth, ...slot, reason: a.reason, callSid: ctx.callSid }),
+    );
+    return { booked: summary(booked) };
   });
 
-  const reschedule = defineTool({
-    name: 'reschedule_appointment',
-    schema: z.object({
-      ...Patient,
-      current_date: optional(DayArg('the day of the appointment to move')),
-      new_date: DayArg('the new day'),
-      new_time: TimeArg('the new start time'),
-    }),
-    async run(a) {
-      const current = await appointmentToChange(a, a.current_date, 'move');
-      const slot = { date: a.new_date, time: a.new_time };
-      await bookable(slot);
-      const moved = await takenAsError(slot, () => store.rescheduleAppointment(current.id, slot));
-      return { rescheduled: summary(moved) };
-    },
+  const reschedule = clinicTool('reschedule_appointment', async (a) => {
+    const current = await appointmentToChange(a, a.current_date, 'move');
+    const slot = { date: a.new_date, time: a.new_time };
+    await bookable(slot);
+    const moved = await takenAsError(slot, () => store.rescheduleAppointment(current.id, slot));
+    return { rescheduled: summary(moved) };
   });
 
-  const cancel = defineTool({
-    name: 'cancel_appointment',
-    schema: z.object({ ...Patient, date: optional(DayArg('the day of the appointment to cancel')) }),
-    async run(a) {
-      const current = await appointmentToChange(a, a.date, 'cancel');
-      return { cancelled: summary(await store.cancelAppointment(current.id)) };
-    },
+  const cancel = clinicTool('cancel_appointment', async (a) => {
+    const current = await appointmentToChange(a, a.date, 'cancel');
+    return { cancelled: summary(await store.cancelAppointment(current.id)) };
   });
 
-  const lookup = defineTool({
-    name: 'lookup_appointments',
-    schema: z.object(Patient),
-    async run(a) {
-      // An empty list is an answer, not a failure: the agent says there is nothing booked.
-      const found = await upcomingAppointments(a);
-      return { patient_name: a.patient_name, date_of_birth: a.date_of_birth, appointments: found.map(summary) };
-    },
+  const lookup = clinicTool('lookup_appointments', async (a) => {
+    // An empty list is an answer, not a failure: the agent says there is nothing booked.
+    const found = await upcomingAppointments(a);
+    return { patient_name: a.patient_name, date_of_birth: a.date_of_birth, appointments: found.map(summary) };
   });
 
   return [book, reschedule, cancel, lookup];

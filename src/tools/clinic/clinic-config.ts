@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, PhoneNumber } from '../../config/env.js';
-import { WEEKDAYS, isClockTime, isRealDate, isTimeZone, minutesOf, type Weekday } from './calendar.js';
+import { isClockTime, isRealDate } from '../../domain/clinic-functions.js';
+import { WEEKDAYS, isTimeZone, minutesOf, type Weekday } from './calendar.js';
 
 const ClockTime = z.string().refine(isClockTime, 'must be a 24-hour HH:MM time');
 const Day = z.string().refine(isRealDate, 'must be a real date, YYYY-MM-DD');

@@ -1,10 +1,8 @@
 // get_office_info: the clinic's hours, address and accepted insurance, straight from the clinic
 // config, in shapes an agent can read aloud ("08:00-17:00", "closed").
-import { z } from 'zod';
-import { defineTool } from '../registry.js';
 import { WEEKDAYS, type Weekday } from './calendar.js';
 import type { ClinicConfig } from './clinic-config.js';
-import { optional } from './arguments.js';
+import { clinicTool } from './clinic-tool.js';
 
 export function officeInfoTool(clinic: ClinicConfig) {
   const hours = Object.fromEntries(
@@ -19,13 +17,9 @@ export function officeInfoTool(clinic: ClinicConfig) {
     address: { address: clinic.address, ...(clinic.phone ? { phone: clinic.phone } : {}) },
     insurance: { insurance: clinic.insurance },
   };
-  return defineTool({
-    name: 'get_office_info',
-    schema: z.object({ topic: optional(z.enum(['hours', 'address', 'insurance', 'all'])) }),
-    async run(a) {
-      const topic = a.topic ?? 'all';
-      if (topic !== 'all') return { name: clinic.name, ...topics[topic] };
-      return { name: clinic.name, ...topics.hours, ...topics.address, ...topics.insurance };
-    },
+  return clinicTool('get_office_info', async (a) => {
+    const topic = a.topic ?? 'all';
+    if (topic !== 'all') return { name: clinic.name, ...topics[topic] };
+    return { name: clinic.name, ...topics.hours, ...topics.address, ...topics.insurance };
   });
 }

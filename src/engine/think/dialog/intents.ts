@@ -1,7 +1,7 @@
 // What the caller wants, from keywords. Recognition errors drop and swap words, so each intent
 // listens for several short cues rather than one exact sentence, and the safety-relevant ones
 // (emergency, asking for a person) are checked before anything else.
-import type { OfficeTopic } from './results.js';
+import type { OfficeTopic } from '../../../domain/clinic-functions.js';
 import { hasAnyPhrase, hasPhrase } from './words.js';
 
 export type TaskKind = 'book' | 'reschedule' | 'cancel' | 'lookup';

@@ -2,6 +2,7 @@
 // read by shape, not by one schema: any object with a date and a time is a slot or an appointment,
 // any `error` (the function registry's wrapper) or `ok: false` is a failure, office facts are found
 // under the obvious keys.
+import type { OfficeTopic } from '../../../domain/clinic-functions.js';
 import { spokenList, spokenTime } from './spoken.js';
 
 export interface Slot {
@@ -10,8 +11,6 @@ export interface Slot {
   /** HH:MM, 24-hour */
   time: string;
 }
-
-export type OfficeTopic = 'hours' | 'address' | 'insurance' | 'all';
 
 export function parseResult(content: string): unknown {
   try {

@@ -30,3 +30,8 @@ export function spokenList(items: readonly string[], conjunction = 'or'): string
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }
+
+/** "Wednesday, March fifth at two thirty PM", or only the day. */
+export function spokenSlot(slot: { date: string; time?: string }): string {
+  return slot.time ? `${spokenDate(slot.date)} at ${spokenTime(slot.time)}` : spokenDate(slot.date);
+}
