@@ -98,7 +98,10 @@ async function runPinned(options: BridgeBenchOptions): Promise<Record<string, un
       // The server may be a process tree (a cluster primary and its workers): memory and CPU are the tree's.
       const idleRssMb = treeRssMb(server.pid);
       const idleProcesses = processTree(server.pid).length;
-      options.log(`server pid ${server.pid} (${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}) idle at ${idleRssMb.toFixed(1)} MB; ${options.calls} calls through it for ${options.durationS} s`);
+      options.log(
+        `server pid ${server.pid} (${idleProcesses} process${idleProcesses === 1 ? '' : 'es'}) idle at ${idleRssMb.toFixed(1)} MB; ` +
+          `${options.calls} calls through it for ${options.durationS} s`,
+      );
       const affinity: Affinity = { server: [], bench: [] };
       const serverSampler: { current?: ProcSampler } = {};
       const benchSampler: { current?: ProcSampler } = {};
@@ -166,7 +169,12 @@ async function runPhase(
   const share = Math.ceil(options.calls / drivers.length);
   const connected = await Promise.all(
     drivers.map((d, i) =>
-      d.request<number>('connect', { url, first: i * share, count: Math.max(0, Math.min(share, options.calls - i * share)), onsetEveryFrames: options.onsetEveryFrames }),
+      d.request<number>('connect', {
+        url,
+        first: i * share,
+        count: Math.max(0, Math.min(share, options.calls - i * share)),
+        onsetEveryFrames: options.onsetEveryFrames,
+      }),
     ),
   );
   options.log(`  ${connected.reduce((a, b) => a + b, 0)} calls connected; warming up ${options.warmupS} s`);
@@ -204,7 +212,13 @@ async function drain(peer: WorkerClient, drivers: WorkerClient[]): Promise<void>
   }
 }
 
-function summarize(options: BridgeBenchOptions, run: MeasuredPhase, baseline: MeasuredPhase | undefined, idleRssMb: number, affinity: Affinity): Record<string, unknown> {
+function summarize(
+  options: BridgeBenchOptions,
+  run: MeasuredPhase,
+  baseline: MeasuredPhase | undefined,
+  idleRssMb: number,
+  affinity: Affinity,
+): Record<string, unknown> {
   const d = run.drivers;
   const sum = (f: (r: DriverReport) => number) => d.reduce((n, r) => n + f(r), 0);
   const inboundSent = sum((r) => r.inboundSent);
