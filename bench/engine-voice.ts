@@ -83,8 +83,10 @@ try {
   await server.stop();
 }
 const sustained = levels.filter((l) => l.real_time).map((l) => l.concurrency as number);
+const command =
+  `node dist/bench/engine-voice.js --levels ${values.levels} --repeat ${values.repeat}${values.workers ? ` --workers ${values.workers}` : ''}`;
 log(
-  `wrote ${writeResults(values.workers ? `engine-voice-workers-${values.workers}` : 'engine-voice', `node dist/bench/engine-voice.js --levels ${values.levels} --repeat ${values.repeat}${values.workers ? ` --workers ${values.workers}` : ''}`, {
+  `wrote ${writeResults(values.workers ? `engine-voice-workers-${values.workers}` : 'engine-voice', command, {
     script: SCRIPT,
     server_workers: values.workers ? Number(values.workers) : 1,
     real_time_criterion: `every turn answered and voice-to-voice p95 < ${REAL_TIME_P95_MS} ms`,

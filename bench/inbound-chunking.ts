@@ -10,8 +10,23 @@ const { values } = parseArgs({ options: { duration: { type: 'string', default: '
 const runs: Array<Record<string, unknown>> = [];
 for (const inboundChunkMs of [20, 400]) {
   log(`--- INBOUND_CHUNK_MS=${inboundChunkMs}`);
-  const r = await runBridgeBench({ ...DEFAULT_BRIDGE_BENCH, calls: Number(values.calls), durationS: Number(values.duration), inboundChunkMs, onsetEveryFrames: 50, bargeInEveryMs: 0, log });
-  runs.push({ inbound_chunk_ms: inboundChunkMs, onset_to_agent_ms: r.onset_to_agent_ms, inbound_latency_ms: r.inbound_latency_ms, frames_lost: r.frames_lost, baseline: r.baseline, run: r });
+  const r = await runBridgeBench({
+    ...DEFAULT_BRIDGE_BENCH,
+    calls: Number(values.calls),
+    durationS: Number(values.duration),
+    inboundChunkMs,
+    onsetEveryFrames: 50,
+    bargeInEveryMs: 0,
+    log,
+  });
+  runs.push({
+    inbound_chunk_ms: inboundChunkMs,
+    onset_to_agent_ms: r.onset_to_agent_ms,
+    inbound_latency_ms: r.inbound_latency_ms,
+    frames_lost: r.frames_lost,
+    baseline: r.baseline,
+    run: r,
+  });
   log(JSON.stringify(runs.at(-1)!.onset_to_agent_ms));
 }
 log(`wrote ${writeResults('inbound-chunking', `node dist/bench/inbound-chunking.js --calls ${values.calls} --duration ${values.duration}`, { runs })}`);

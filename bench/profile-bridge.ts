@@ -10,7 +10,13 @@ import { DEFAULT_BRIDGE_BENCH, runBridgeBench } from '../src/bench/bridge-bench.
 import { cpuHotspots, heapByConstructor } from './lib/profiles.js';
 import { log, writeResults } from './lib/results.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000' }, duration: { type: 'string', default: '20' }, out: { type: 'string', default: '/tmp/phone-agent-profile' } } });
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '20' },
+    out: { type: 'string', default: '/tmp/phone-agent-profile' },
+  },
+});
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const calls = Number(values.calls);

@@ -99,7 +99,9 @@ log(`floor at 1,000 calls (cost per hop at ${String(lightest.calls)} calls): ${J
 const command = `node dist/bench/socket-floor.js ${process.argv.slice(2).join(' ')}`.trim();
 const results = {
   note:
-    'null bridge: plain TCP forwarder, no WebSocket/JSON/bridge logic; CPU % of one core (100 = one core); us_per_hop = CPU time / message hops (each hop = one send + one receive, one end in each process); other_cpu_percent = machine busy minus forwarder and load generator',
+    'null bridge: plain TCP forwarder, no WebSocket/JSON/bridge logic; CPU % of one core (100 = one core); ' +
+    'us_per_hop = CPU time / message hops (each hop = one send + one receive, one end in each process); ' +
+    'other_cpu_percent = machine busy minus forwarder and load generator',
   options,
   floor_at_1000_calls: floor,
   runs,

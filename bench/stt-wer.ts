@@ -89,7 +89,9 @@ recognizer.close();
 await stt.close();
 
 const total = [...perVoice.values()].reduce((a, b) => ({ errors: a.errors + b.errors, words: a.words + b.words }));
-console.log(`stt-wer: ${CLINIC_TEST_SENTENCES.length} sentences x ${voices.length} voices, ${audioSeconds.toFixed(1)} s of phone audio, LM order ${values.order}`);
+console.log(
+  `stt-wer: ${CLINIC_TEST_SENTENCES.length} sentences x ${voices.length} voices, ${audioSeconds.toFixed(1)} s of phone audio, LM order ${values.order}`,
+);
 console.log(`recognizer created (LM + decoder + warm-up) in ${createMs.toFixed(0)} ms`);
 for (const [voice, { errors, words }] of perVoice) console.log(`  WER ${voice.padEnd(5)} ${((100 * errors) / words).toFixed(1)}% (${errors}/${words})`);
 console.log(`WER all   ${((100 * total.errors) / total.words).toFixed(1)}% (${total.errors}/${total.words})`);

@@ -78,6 +78,9 @@ export function heapByConstructor(file: string, top = 30): { total_mb: number; b
   const mb = (b: number) => Math.round((b / 2 ** 20) * 100) / 100;
   return {
     total_mb: mb(total),
-    by_constructor: [...groups.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, top).map(([name, g]) => ({ name, count: g.count, self_mb: mb(g.bytes) })),
+    by_constructor: [...groups.entries()]
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .slice(0, top)
+      .map(([name, g]) => ({ name, count: g.count, self_mb: mb(g.bytes) })),
   };
 }

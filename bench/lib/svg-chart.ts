@@ -42,12 +42,14 @@ export function barChartSvg(chart: BarChart): string {
     parts.push(`<line x1="${PLOT.left}" x2="${WIDTH - PLOT.right}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/>`);
     parts.push(`<text x="${PLOT.left - 6}" y="${y(tick) + 4}" text-anchor="end">${formatNumber(tick)}</text>`);
   }
-  parts.push(`<text transform="translate(16 ${PLOT.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(chart.unit)}${chart.log ? ' (log scale)' : ''}</text>`);
+  const unit = `${escape(chart.unit)}${chart.log ? ' (log scale)' : ''}`;
+  parts.push(`<text transform="translate(16 ${PLOT.top + plotH / 2}) rotate(-90)" text-anchor="middle">${unit}</text>`);
   chart.groups.forEach((group, gi) => {
     const x0 = PLOT.left + gi * groupW + groupW * 0.1;
     group.values.forEach((v, si) => {
       const x = x0 + si * barW;
-      parts.push(`<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${PLOT.top + plotH - y(v)}" fill="${COLORS[si % COLORS.length]}"><title>${escape(`${chart.series[si]}: ${v}`)}</title></rect>`);
+      const title = `<title>${escape(`${chart.series[si]}: ${v}`)}</title>`;
+      parts.push(`<rect x="${x}" y="${y(v)}" width="${barW - 2}" height="${PLOT.top + plotH - y(v)}" fill="${COLORS[si % COLORS.length]}">${title}</rect>`);
       parts.push(`<text x="${x + barW / 2}" y="${y(v) - 3}" text-anchor="middle" font-size="9">${formatNumber(v)}</text>`);
     });
     parts.push(`<text x="${x0 + groupW * 0.4}" y="${PLOT.top + plotH + 16}" text-anchor="middle">${escape(group.label)}</text>`);

@@ -221,7 +221,12 @@ async function runPhase(
   const share = Math.ceil(options.calls / drivers.length);
   const connected = await Promise.all(
     drivers.map((d, i) =>
-      d.request<number>('connect', { url, first: i * share, count: Math.max(0, Math.min(share, options.calls - i * share)), onsetEveryFrames: options.onsetEveryFrames }),
+      d.request<number>('connect', {
+        url,
+        first: i * share,
+        count: Math.max(0, Math.min(share, options.calls - i * share)),
+        onsetEveryFrames: options.onsetEveryFrames,
+      }),
     ),
   );
   options.log(`  ${connected.reduce((a, b) => a + b, 0)} calls connected; warming up ${options.warmupS} s`);

@@ -25,7 +25,9 @@ export function parseCpuList(list: string, cores = cpus().length): number[] {
 }
 
 function requireTaskset(): void {
-  if (!existsSync(TASKSET)) throw new Error(`pinning to CPUs needs ${TASKSET} (util-linux), which is not installed: apt-get install util-linux, or drop the --*-cpus flags`);
+  if (!existsSync(TASKSET)) {
+    throw new Error(`pinning to CPUs needs ${TASKSET} (util-linux), which is not installed: apt-get install util-linux, or drop the --*-cpus flags`);
+  }
 }
 
 /** The command prefix that starts a program pinned to `list` (taskset execs it: same pid). */

@@ -112,7 +112,16 @@ export class FloorLoad {
   readonly #outbound = new SequenceTracker();
   readonly #inboundLatency = new LatencySamples();
   readonly #outboundLatency = new LatencySamples();
-  readonly #counts: FloorCounts = { callerSent: 0, agentReceived: 0, agentSent: 0, callerReceived: 0, marksSent: 0, marksAtAgent: 0, callerReads: 0, agentReads: 0 };
+  readonly #counts: FloorCounts = {
+    callerSent: 0,
+    agentReceived: 0,
+    agentSent: 0,
+    callerReceived: 0,
+    marksSent: 0,
+    marksAtAgent: 0,
+    callerReads: 0,
+    agentReads: 0,
+  };
   readonly #failures: string[] = [];
   readonly #server: Server;
   #paired = 0;

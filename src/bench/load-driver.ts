@@ -73,6 +73,14 @@ const MEDIA_PREFIX = '{"event":"media"';
 const SILENCE_PAYLOAD = Buffer.alloc(FRAME_BYTES, 0xff).toString('base64');
 const PAYLOAD_KEY = '"payload":"';
 
+/** The next inbound `media` message of a call, carrying frame `seq`. */
+function mediaMessage(call: DriverCall, seq: number, payload: string): string {
+  return (
+    `{"event":"media","sequenceNumber":"${++call.messageSeq}","media":{"track":"inbound","chunk":"${seq + 1}",` +
+    `"timestamp":"${seq * FRAME_MS}","payload":"${payload}"},"streamSid":"${call.streamSid}"}`
+  );
+}
+
 export class LoadDriver {
   readonly #options: DriverOptions;
   readonly #calls: DriverCall[] = [];
@@ -215,9 +223,7 @@ export class LoadDriver {
    */
   #sendSilence(call: DriverCall): void {
     const seq = call.seq++;
-    call.ws.send(
-      `{"event":"media","sequenceNumber":"${++call.messageSeq}","media":{"track":"inbound","chunk":"${seq + 1}","timestamp":"${seq * FRAME_MS}","payload":"${SILENCE_PAYLOAD}"},"streamSid":"${call.streamSid}"}`,
-    );
+    call.ws.send(mediaMessage(call, seq, SILENCE_PAYLOAD));
   }
 
   #sendFrame(call: DriverCall): void {
@@ -226,9 +232,7 @@ export class LoadDriver {
     let flags = this.#phase === 'measure' ? FrameFlag.measured : 0;
     if (onsetEvery > 0 && (seq + call.index * 7) % onsetEvery === 0) flags |= FrameFlag.onset;
     writeStamp(call.frame, 0, { call: call.index, seq, flags, sentAtMs: monoMs() });
-    call.ws.send(
-      `{"event":"media","sequenceNumber":"${++call.messageSeq}","media":{"track":"inbound","chunk":"${seq + 1}","timestamp":"${seq * FRAME_MS}","payload":"${call.frame.toString('base64')}"},"streamSid":"${call.streamSid}"}`,
-    );
+    call.ws.send(mediaMessage(call, seq, call.frame.toString('base64')));
     this.#inboundSent++;
   }
 

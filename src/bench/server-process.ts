@@ -42,7 +42,8 @@ export class ServerProcess {
     const dataDir = mkdtempSync(join(tmpdir(), 'phone-agent-bench-'));
     const nodeArgs = [...(options.nodeArgs ?? []), ...(options.entry ?? [join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'])];
     // taskset execs node in place, so the child's pid is still the server's.
-    const { command, args } = options.cpus === undefined ? { command: process.execPath, args: nodeArgs } : pinnedCommand(options.cpus, process.execPath, nodeArgs);
+    const { command, args } =
+      options.cpus === undefined ? { command: process.execPath, args: nodeArgs } : pinnedCommand(options.cpus, process.execPath, nodeArgs);
     const child = spawn(command, args, {
       cwd: PACKAGE_ROOT,
       env: {

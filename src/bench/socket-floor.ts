@@ -146,7 +146,11 @@ async function runLevel(options: SocketFloorOptions): Promise<Record<string, unk
         // CPU per read or write the forwarder's JavaScript saw (each a syscall, plus its share of epoll).
         us_per_read_or_write: round(
           ((fwdUsage.cpuPercent / 100) * windowS * 1e6) /
-            Math.max(1, fwd1.callerReads - fwd0.callerReads + fwd1.agentReads - fwd0.agentReads + fwd1.callerWrites - fwd0.callerWrites + fwd1.agentWrites - fwd0.agentWrites),
+            Math.max(
+              1,
+              fwd1.callerReads - fwd0.callerReads + fwd1.agentReads - fwd0.agentReads +
+                (fwd1.callerWrites - fwd0.callerWrites + fwd1.agentWrites - fwd0.agentWrites),
+            ),
         ),
         rss_mb: round(fwdRss),
       },

@@ -22,7 +22,11 @@ function authorization(adminToken: string | undefined): Record<string, string> {
 }
 
 export async function fetchStreamTicket(streamUrl: string, adminToken: string | undefined): Promise<StreamTicket> {
-  const response = await fetch(`${httpBase(streamUrl)}/api/softphone/ticket`, { method: 'POST', headers: authorization(adminToken), signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(`${httpBase(streamUrl)}/api/softphone/ticket`, {
+    method: 'POST',
+    headers: authorization(adminToken),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!response.ok) {
     const hint = response.status === 401 || response.status === 403 ? ': set ADMIN_TOKEN to the server\'s admin token' : '';
     throw new Error(`the server refused the stream and a softphone ticket (HTTP ${response.status})${hint}`);

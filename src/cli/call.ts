@@ -112,7 +112,9 @@ function parseCallArgs(argv: string[]): CallArgs {
   const url = values.url ?? DEFAULT_STREAM_URL;
   if (!/^wss?:\/\//.test(url)) throw new UsageError(`--url must be a ws:// or wss:// URL, got "${url}"`);
   // Tokens keep the command-line order across --say and --wav, which `values` groups by name.
-  const sources = tokens.flatMap((t) => (t.kind === 'option' && (t.name === 'say' || t.name === 'wav') && t.value !== undefined ? [{ kind: t.name, value: t.value }] : []));
+  const sources = tokens.flatMap((t) =>
+    t.kind === 'option' && (t.name === 'say' || t.name === 'wav') && t.value !== undefined ? [{ kind: t.name, value: t.value }] : [],
+  );
   return { url, sources, out: values.out, json: values.json ?? false, help: values.help ?? false };
 }
 
@@ -130,7 +132,11 @@ interface PlaceCallOptions {
 }
 
 /** Runs the whole call: greeting, each utterance and its reply, hang-up, then the server's transcript. */
-export async function placeCall(url: string, utterances: Utterance[], { adminToken, progress }: PlaceCallOptions): Promise<{ report: CallReport; heard: Buffer }> {
+export async function placeCall(
+  url: string,
+  utterances: Utterance[],
+  { adminToken, progress }: PlaceCallOptions,
+): Promise<{ report: CallReport; heard: Buffer }> {
   const call = await connect(url, adminToken);
   const heard: Buffer[] = [];
   call.on('played', (audio) => heard.push(audio));

@@ -107,11 +107,12 @@ function announce(env: Env, logger: Logger, url: string): void {
 function exitOnStartupError(err: unknown): never {
   // A failed listen names its own address and port.
   const { code, address, port } = (err ?? {}) as NodeJS.ErrnoException & { address?: string; port?: number };
+  const reason = code === 'EADDRINUSE' ? 'the address is in use (another server is running there?)' : 'permission denied';
   const message =
     err instanceof ConfigError
       ? err.message
       : code === 'EADDRINUSE' || code === 'EACCES'
-        ? `cannot listen on HOST ${address} PORT ${port}: ${code === 'EADDRINUSE' ? 'the address is in use (another server is running there?)' : 'permission denied'}`
+        ? `cannot listen on HOST ${address} PORT ${port}: ${reason}`
         : undefined;
   if (message === undefined) throw err;
   process.stderr.write(`phone-agent: ${message}\n`);

@@ -13,7 +13,8 @@ test('phone-agent bench --calls 5 --duration 3 writes a complete, loss-free repo
   const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
   const file = join(dir, 'bench.json');
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/phone-agent', 'bench', '--calls', '5', '--duration', '3', '--baseline-duration', '1', '--warmup', '1', '--barge-in-every', '1000', '--json', file]);
+    const args = ['--calls', '5', '--duration', '3', '--baseline-duration', '1', '--warmup', '1', '--barge-in-every', '1000', '--json', file];
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/phone-agent', 'bench', ...args]);
     const report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     assert.deepEqual(JSON.parse(stdout), report);
     for (const key of CONTRACT_KEYS) assert.ok(key in report, `missing key ${key}`);
@@ -28,7 +29,9 @@ test('phone-agent bench --calls 5 --duration 3 writes a complete, loss-free repo
       assert.deepEqual(Object.keys(p).sort(), ['max', 'p50', 'p99']);
       for (const v of Object.values(p)) assert.ok(Number.isFinite(v) && v >= 0, `${key}: ${JSON.stringify(p)}`);
     }
-    for (const key of ['server_cpu_percent', 'server_rss_mb', 'rss_mb_per_call'] as const) assert.ok(Number.isFinite(report[key]), `${key}: ${String(report[key])}`);
+    for (const key of ['server_cpu_percent', 'server_rss_mb', 'rss_mb_per_call'] as const) {
+      assert.ok(Number.isFinite(report[key]), `${key}: ${String(report[key])}`);
+    }
     assert.ok((report.server_rss_mb as number) > 0);
     assert.ok((report.barge_ins as number) > 0, 'the peer interrupted and the caller saw clear');
     assert.equal(report.barge_ins_unanswered, 0);

@@ -94,7 +94,7 @@ test('call --json: one JSON object with the server transcript and a latency per 
   assert.ok(Math.abs(heard.samples.length / 8 - report.agent_audio_ms) <= 20, `${heard.samples.length / 8} ms heard of ${report.agent_audio_ms} ms`);
 });
 
-test('call without --json prints a readable transcript with per-turn latency; without access to the API the transcript falls back to the --say texts', async () => {
+test('call without --json prints a readable transcript with per-turn latency; without API access the transcript falls back to the --say texts', async () => {
   const run = await runCli(['call', '--url', streamUrl, '--say', 'I would like to book an appointment'], { ADMIN_TOKEN: 'wrong-token' });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /caller {2}I would like to book an appointment/);
@@ -112,7 +112,10 @@ test('a server that checks Twilio signatures refuses an unsigned stream: the cal
     const refused = await runCli(['call', '--url', url, '--say', 'Hello', '--json'], { ADMIN_TOKEN: 'not-the-admin' });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /refused the stream and a softphone ticket \(HTTP 401\): set ADMIN_TOKEN/);
-    assert.deepEqual({ ...JSON.parse(refused.stdout), error: undefined }, { ok: false, callSid: null, streamSid: null, transcript: [], turns: [], clears: 0, agent_audio_ms: 0, error: undefined });
+    assert.deepEqual(
+      { ...JSON.parse(refused.stdout), error: undefined },
+      { ok: false, callSid: null, streamSid: null, transcript: [], turns: [], clears: 0, agent_audio_ms: 0, error: undefined },
+    );
 
     const run = await runCli(['call', '--url', url, '--say', 'I would like to book an appointment', '--json'], { ADMIN_TOKEN });
     assert.equal(run.code, 0, run.stderr);

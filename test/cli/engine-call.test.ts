@@ -53,7 +53,8 @@ after(async () => {
 });
 
 test('a two-turn call to the embedded engine: the transcript has what each side said, every turn a plausible latency', async () => {
-  const run = await runCli(['call', '--url', `ws://127.0.0.1:${port}/media-stream`, '--say', 'I would like to book an appointment', '--say', 'Next Tuesday in the morning', '--json']);
+  const utterances = ['--say', 'I would like to book an appointment', '--say', 'Next Tuesday in the morning'];
+  const run = await runCli(['call', '--url', `ws://127.0.0.1:${port}/media-stream`, ...utterances, '--json']);
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as CallReport;
   assert.equal(report.ok, true);

@@ -21,7 +21,10 @@ test('the shipped config/agent.json is the seed agent', () => {
 test('a typo in the agent config names the field and says why', () => {
   const typo = structuredClone(seed);
   typo.agent.greetng = typo.agent.greeting;
-  assert.throws(() => validateAgentSettings(typo, 'config/agent.json'), (err: Error) => err instanceof ConfigError && /agent: Unrecognized key: "greetng"/.test(err.message));
+  assert.throws(
+    () => validateAgentSettings(typo, 'config/agent.json'),
+    (err: Error) => err instanceof ConfigError && /agent: Unrecognized key: "greetng"/.test(err.message),
+  );
   const bad = structuredClone(seed);
   bad.agent.think.provider.temperature = 7;
   assert.throws(() => validateAgentSettings(bad), /agent\.think.*temperature|think\.provider\.temperature/);

@@ -86,7 +86,10 @@ test('barge-in against the embedded engine: the caller talks over the greeting a
   const greeting = events.find((e) => e.type === 'turn' && e.turn.role === 'assistant');
   assert.ok(greeting && greeting.type === 'turn');
   assert.equal(greeting.turn.interrupted, true, 'the greeting is recorded as interrupted');
-  assert.ok(greeting.turn.heardText !== undefined && greeting.turn.heardText.length < greeting.turn.text.length, `heard "${greeting.turn.heardText}" of "${greeting.turn.text}"`);
+  assert.ok(
+    greeting.turn.heardText !== undefined && greeting.turn.heardText.length < greeting.turn.text.length,
+    `heard "${greeting.turn.heardText}" of "${greeting.turn.text}"`,
+  );
   assert.ok(userTurnAt > clearAt, 'the interruption became a caller turn');
   assert.equal(mediaAt.filter((at) => at > clearAt && at < userTurnAt).length, 0, 'no agent audio between the clear and the end of the caller turn');
   assert.ok(mediaAt.some((at) => at > userTurnAt), 'the agent answered the interruption');

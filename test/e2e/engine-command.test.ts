@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { V1TestClient } from '../helpers/v1-client.js';
 
 test('phone-agent engine serves Voice Agent V1 on its own port', async () => {
-  const child = spawn(process.execPath, ['bin/phone-agent', 'engine', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, ['bin/phone-agent', 'engine', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'info' },
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {

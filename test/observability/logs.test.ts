@@ -39,7 +39,9 @@ test('each line of a call carries callSid and streamSid, and the last one sums t
     assert.equal(typeof line.streamSid, 'string', JSON.stringify(line));
   }
   const messages = ofCall.map((l) => l.msg);
-  for (const expected of ['call started', 'dtmf', 'agent warning', 'function call', 'call ended']) assert.ok(messages.includes(expected), `logged "${expected}"`);
+  for (const expected of ['call started', 'dtmf', 'agent warning', 'function call', 'call ended']) {
+    assert.ok(messages.includes(expected), `logged "${expected}"`);
+  }
   const summary = ofCall.find((l) => l.msg === 'call ended')!;
   for (const field of ['durationMs', 'turns', 'bytesIn', 'bytesOut', 'interruptions', 'outcome']) assert.ok(field in summary, `summary has ${field}`);
   assert.equal(summary.outcome, 'completed');

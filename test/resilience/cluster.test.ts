@@ -42,7 +42,7 @@ function workerPids(primary: number): number[] {
   return readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
-test('WORKERS=2: calls land on both workers, which share tickets, metrics, the live feed and the store; a dead worker is replaced; SIGTERM drains all', async () => {
+test('WORKERS=2: calls land on both workers, which share tickets, metrics, live feed and store; a dead worker is replaced; SIGTERM drains all', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pa-cluster-'));
   const agent = await ScriptedAgent.start();
   const db = join(dir, 'calls.db');
@@ -195,7 +195,8 @@ test('a port already in use stops serve with one plain line, with and without wo
     for (const workers of ['1', '2']) {
       await assert.rejects(
         startServeProcess({ WORKERS: workers, PORT: port }),
-        (err: Error) => err.message.includes(`phone-agent: cannot listen on HOST 127.0.0.1 PORT ${port}: the address is in use`) && !/\n\s+at /.test(err.message),
+        (err: Error) =>
+          err.message.includes(`phone-agent: cannot listen on HOST 127.0.0.1 PORT ${port}: the address is in use`) && !/\n\s+at /.test(err.message),
       );
     }
   } finally {

@@ -11,7 +11,18 @@ const anyJson = fc.jsonValue({ maxDepth: 3 });
 /** Twilio-shaped messages with wrong, missing or hostile fields, plus raw garbage. */
 const twilioMessage = (streamSid: string) =>
   fc.oneof(
-    fc.record({ event: fc.constantFrom('media', 'mark', 'dtmf', 'stop', 'start', 'connected', 'clear', 'x'), streamSid: fc.oneof(fc.constant(streamSid), fc.string()), media: fc.oneof(anyJson, fc.record({ payload: fc.oneof(fc.base64String(), anyScalar), track: anyScalar, chunk: anyScalar, timestamp: anyScalar })), mark: fc.oneof(anyJson, fc.record({ name: anyScalar })), dtmf: fc.oneof(anyJson, fc.record({ digit: anyScalar })) }, { requiredKeys: ['event'] }).map((m) => JSON.stringify(m)),
+    fc
+      .record(
+        {
+          event: fc.constantFrom('media', 'mark', 'dtmf', 'stop', 'start', 'connected', 'clear', 'x'),
+          streamSid: fc.oneof(fc.constant(streamSid), fc.string()),
+          media: fc.oneof(anyJson, fc.record({ payload: fc.oneof(fc.base64String(), anyScalar), track: anyScalar, chunk: anyScalar, timestamp: anyScalar })),
+          mark: fc.oneof(anyJson, fc.record({ name: anyScalar })),
+          dtmf: fc.oneof(anyJson, fc.record({ digit: anyScalar })),
+        },
+        { requiredKeys: ['event'] },
+      )
+      .map((m) => JSON.stringify(m)),
     anyJson.map((v) => JSON.stringify(v)),
     fc.string({ maxLength: 200 }),
     fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
@@ -19,7 +30,27 @@ const twilioMessage = (streamSid: string) =>
 
 /** V1-shaped agent messages with wrong fields, unknown types and garbage, plus binary audio. */
 const agentMessage = fc.oneof(
-  fc.record({ type: fc.constantFrom('ConversationText', 'UserStartedSpeaking', 'AgentAudioDone', 'FunctionCallRequest', 'AgentStartedSpeaking', 'Warning', 'History', 'Nope'), role: anyScalar, content: anyScalar, functions: fc.oneof(anyJson, fc.array(fc.record({ id: anyScalar, name: anyScalar, arguments: anyScalar, client_side: anyScalar }), { maxLength: 3 })), total_latency: anyScalar }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+  fc
+    .record(
+      {
+        type: fc.constantFrom(
+          'ConversationText',
+          'UserStartedSpeaking',
+          'AgentAudioDone',
+          'FunctionCallRequest',
+          'AgentStartedSpeaking',
+          'Warning',
+          'History',
+          'Nope',
+        ),
+        role: anyScalar,
+        content: anyScalar,
+        functions: fc.oneof(anyJson, fc.array(fc.record({ id: anyScalar, name: anyScalar, arguments: anyScalar, client_side: anyScalar }), { maxLength: 3 })),
+        total_latency: anyScalar,
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map((m) => JSON.stringify(m)),
   anyJson.map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ minLength: 1, maxLength: 800 }).map((a) => Buffer.from(a)),

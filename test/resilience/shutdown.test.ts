@@ -30,7 +30,11 @@ test('SIGTERM drains: not ready, no new calls, the call in progress finishes and
       ready = await fetch(`${server.url}/readyz`);
     }
     assert.equal(ready.status, 503, '/readyz reports draining');
-    const webhook = await fetch(`${server.url}/incoming-call`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'CallSid=CA2' });
+    const webhook = await fetch(`${server.url}/incoming-call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'CallSid=CA2',
+    });
     assert.equal(webhook.status, 503, 'new calls are refused');
     const late = await SimulatedCall.connect({ url: ws });
     await late.closed();
@@ -94,7 +98,10 @@ test("a call's whole record is served by the API after the server restarts", asy
     try {
       const res = await fetch(`${second.url}/api/calls/${call.callSid}`);
       assert.equal(res.status, 200);
-      const record = (await res.json()) as Record<string, unknown> & { transcript: Array<{ role: string; text: string }>; functionCalls: Array<{ name: string; ok: boolean }> };
+      const record = (await res.json()) as Record<string, unknown> & {
+        transcript: Array<{ role: string; text: string }>;
+        functionCalls: Array<{ name: string; ok: boolean }>;
+      };
       assert.equal(record.from, '+15550001111');
       assert.equal(record.outcome, 'completed');
       assert.deepEqual(record.transcript.map((t) => t.text), ['what are your hours', 'We are open nine to five.']);

@@ -45,7 +45,9 @@ async function admin(sql: string): Promise<void> {
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`PostgreSQL at ${ADMIN_URL} is unreachable (set TEST_DATABASE_URL, or SKIP_POSTGRES_TESTS=1 to skip): ${String(err)}`);
+    throw new Error(`PostgreSQL at ${ADMIN_URL} is unreachable (set TEST_DATABASE_URL, or SKIP_POSTGRES_TESTS=1 to skip): ${String(err)}`, {
+      cause: err,
+    });
   }
   try {
     await client.query(sql);

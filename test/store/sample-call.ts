@@ -33,13 +33,29 @@ export function sampleCall(o: SampleCallOptions): CallEvent[] {
     {
       type: 'turn',
       callSid,
-      turn: { role: 'assistant', text: 'Sure, which day works for you?', startedAt: t + 4400, endedAt: t + 5000, interrupted: true, heardText: 'Sure,', heardMs: 600 },
+      turn: {
+        role: 'assistant',
+        text: 'Sure, which day works for you?',
+        startedAt: t + 4400,
+        endedAt: t + 5000,
+        interrupted: true,
+        heardText: 'Sure,',
+        heardMs: 600,
+      },
     },
     { type: 'event', callSid, at: t + 5000, kind: 'barge_in', detail: 'caller spoke over the agent' },
     {
       type: 'function_call',
       callSid,
-      call: { id: 'fc-1', name: 'find_open_slots', arguments: '{"date":"2030-01-07"}', result: '{"slots":["09:00"]}', ok: true, startedAt: t + 6000, durationMs: 12.25 },
+      call: {
+        id: 'fc-1',
+        name: 'find_open_slots',
+        arguments: '{"date":"2030-01-07"}',
+        result: '{"slots":["09:00"]}',
+        ok: true,
+        startedAt: t + 6000,
+        durationMs: 12.25,
+      },
     },
     { type: 'latency', callSid, latency: { at: t + 7000 } },
     {

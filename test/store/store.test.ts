@@ -82,7 +82,17 @@ for (const dialect of dialects) {
         endedAt: started.startedAt + 9000,
         outcome: 'completed',
         reason: 'caller hung up',
-        summary: { durationMs: 9000, turns: 3, bytesIn: 72_000, bytesOut: 40_000, framesIn: 450, framesOut: 250, framesDropped: 3, interruptions: 1, functionCalls: 1 },
+        summary: {
+          durationMs: 9000,
+          turns: 3,
+          bytesIn: 72_000,
+          bytesOut: 40_000,
+          framesIn: 450,
+          framesOut: 250,
+          framesDropped: 3,
+          interruptions: 1,
+          functionCalls: 1,
+        },
         transcript: events.flatMap((e) => (e.type === 'turn' ? [e.turn] : [])),
         functionCalls: events.flatMap((e) => (e.type === 'function_call' ? [e.call] : [])),
         events: [{ kind: 'barge_in', detail: 'caller spoke over the agent', at: started.startedAt + 5000 }],
@@ -154,7 +164,14 @@ for (const dialect of dialects) {
 
     describe('appointments', () => {
       it('books, and refuses a second booking of the same slot', async () => {
-        const booked = await store.createAppointment({ patientName: ' Ada  Lovelace ', dateOfBirth: '1815-12-10', date: '2030-01-07', time: '09:00', reason: 'checkup', callSid: 'CA-1' });
+        const booked = await store.createAppointment({
+          patientName: ' Ada  Lovelace ',
+          dateOfBirth: '1815-12-10',
+          date: '2030-01-07',
+          time: '09:00',
+          reason: 'checkup',
+          callSid: 'CA-1',
+        });
         assert.equal(booked.patientName, 'Ada Lovelace');
         assert.equal(booked.status, 'booked');
         assert.equal(booked.callSid, 'CA-1');

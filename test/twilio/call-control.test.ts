@@ -40,7 +40,10 @@ async function answered(agent: Awaited<ReturnType<BridgeHarness['agent']['connec
 test('transfer_to_staff updates the live call with <Dial> TwiML, and the stop that follows is recorded as transferred', async () => {
   await withTwilio(async (h, twilio) => {
     const { call, agent } = await h.connectedCall();
-    agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{"reason":"billing question"}', client_side: true }] });
+    agent.send({
+      type: 'FunctionCallRequest',
+      functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{"reason":"billing question"}', client_side: true }],
+    });
     const update = await twilio.request(0);
     assert.equal(update.method, 'POST');
     assert.equal(update.path, `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${call.callSid}.json`);
@@ -131,7 +134,8 @@ test('without a transfer number, or without Twilio credentials, transfer_to_staf
     try {
       const { call, agent } = await h.connectedCall();
       agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{}', client_side: true }] });
-      assert.match(String((await answered(agent, 't')).error), /transfer is not configured \(set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a transfer number\)/);
+      const { error } = await answered(agent, 't');
+      assert.match(String(error), /transfer is not configured \(set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a transfer number\)/);
       call.sendDtmf('0');
       await agent.waitFor((m) => m.type === 'InjectUserMessage');
       assert.equal(h.events.some((e) => e.type === 'call_ended'), false, 'the digit did not end the call');

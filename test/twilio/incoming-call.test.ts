@@ -60,7 +60,12 @@ test('Twilio\'s stream status callbacks join the call\'s record; a stream error 
   const h = await startBridge();
   try {
     const post = (fields: Record<string, string>) =>
-      h.server.app.inject({ method: 'POST', url: '/twilio/stream-status', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
+      h.server.app.inject({
+        method: 'POST',
+        url: '/twilio/stream-status',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form(fields),
+      });
     assert.equal((await post({ CallSid: 'CA9', StreamSid: 'MZ9', StreamEvent: 'stream-started' })).statusCode, 204);
     assert.equal((await post({ CallSid: 'CA9', StreamSid: 'MZ9', StreamEvent: 'stream-error', StreamError: 'Handshake failed: 403' })).statusCode, 204);
     assert.equal((await post({ StreamEvent: 'stream-error' })).statusCode, 400);

@@ -14,7 +14,13 @@ import { randomBytes } from '../helpers/bridge-harness.js';
 
 const PUBLIC = 'https://agent.example.com';
 const ADMIN = 'admin-secret';
-const TWILIO_ENV = { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: '+15550001111', PUBLIC_URL: PUBLIC, ADMIN_TOKEN: ADMIN };
+const TWILIO_ENV = {
+  TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+  TWILIO_PHONE_NUMBER: '+15550001111',
+  PUBLIC_URL: PUBLIC,
+  ADMIN_TOKEN: ADMIN,
+};
 
 async function withRoutes(
   vars: Record<string, string>,
@@ -85,14 +91,24 @@ test('POST /api/calls answers 503 with what is missing when Twilio is not config
   await withRoutes({ ADMIN_TOKEN: ADMIN }, false, async (h, api) => {
     const res = await placeCall(h, { to: '+15552223333' });
     assert.equal(res.statusCode, 503);
-    assert.equal(res.json().message, 'outbound calls need TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, PUBLIC_URL (where Twilio reaches this server)');
+    assert.equal(
+      res.json().message,
+      'outbound calls need TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, PUBLIC_URL (where Twilio reaches this server)',
+    );
     assert.equal(api.requests.length, 0);
   });
 });
 
 test('POST /twilio/status records signed callbacks through the store and refuses forged ones', async () => {
   await withRoutes(TWILIO_ENV, true, async (h, _api, callbacks) => {
-    const params = { AccountSid: ACCOUNT_SID, CallSid: 'CA00000000000000000000000000000001', CallStatus: 'ringing', To: '+15552223333', From: '+15550001111', Direction: 'outbound-api' };
+    const params = {
+      AccountSid: ACCOUNT_SID,
+      CallSid: 'CA00000000000000000000000000000001',
+      CallStatus: 'ringing',
+      To: '+15552223333',
+      From: '+15550001111',
+      Direction: 'outbound-api',
+    };
     const post = (fields: Record<string, string>, signature: string) =>
       h.server.app.inject({
         method: 'POST',

@@ -14,7 +14,14 @@ import { AUTH_TOKEN } from './twilio-api-recorder.js';
 const PUBLIC = 'https://agent.example.com';
 const STREAM_URL = 'wss://agent.example.com/media-stream';
 const ADMIN = 'admin-secret';
-const CALL = { AccountSid: 'AC0123456789abcdef0123456789abcdef', CallSid: 'CA11112222333344445555666677778888', From: '+15551230000', To: '+15559870000', Direction: 'inbound', CallStatus: 'ringing' };
+const CALL = {
+  AccountSid: 'AC0123456789abcdef0123456789abcdef',
+  CallSid: 'CA11112222333344445555666677778888',
+  From: '+15551230000',
+  To: '+15559870000',
+  Direction: 'inbound',
+  CallStatus: 'ringing',
+};
 
 const sign = (url: string, params: Record<string, string>, token = AUTH_TOKEN) => twilio.getExpectedTwilioSignature(token, url, params);
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -23,7 +30,13 @@ function secured(extra: Record<string, string> = {}, options: Parameters<typeof 
   return startBridge({ ...options, env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_URL: PUBLIC, ADMIN_TOKEN: ADMIN, ...extra } });
 }
 
-async function postIncoming(h: BridgeHarness, params: Record<string, string>, signature: string | undefined, url = '/incoming-call', headers: Record<string, string> = {}) {
+async function postIncoming(
+  h: BridgeHarness,
+  params: Record<string, string>,
+  signature: string | undefined,
+  url = '/incoming-call',
+  headers: Record<string, string> = {},
+) {
   return h.server.app.inject({
     method: 'POST',
     url,
@@ -57,7 +70,10 @@ test('POST /incoming-call: a signature made by the twilio SDK over PUBLIC_URL + 
     const url = `${PUBLIC}/incoming-call`;
     const ok = await postIncoming(h, CALL, sign(url, CALL));
     assert.equal(ok.statusCode, 200);
-    assert.match(ok.body, /<Stream url="wss:\/\/agent\.example\.com\/media-stream"[^>]*><Parameter name="CallSid" value="CA11112222333344445555666677778888"\/>.*<Parameter name="callToken" value="\d+\.[\w-]{43}"\/><\/Stream>/);
+    const stream = /<Stream url="wss:\/\/agent\.example\.com\/media-stream"[^>]*>/.source;
+    const callSid = /<Parameter name="CallSid" value="CA11112222333344445555666677778888"\/>/.source;
+    const callToken = /<Parameter name="callToken" value="\d+\.[\w-]{43}"\/><\/Stream>/.source;
+    assert.match(ok.body, new RegExp(`${stream}${callSid}.*${callToken}`));
 
     const good = sign(url, CALL);
     const { CallStatus: _status, ...withoutStatus } = CALL;
@@ -89,7 +105,8 @@ test('without PUBLIC_URL the signed URL is rebuilt from the forwarded protocol a
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'abc.ngrok.app' };
     const signature = sign('https://abc.ngrok.app/incoming-call', CALL);
     assert.equal((await postIncoming(h, CALL, signature, '/incoming-call', forwarded)).statusCode, 200);
-    assert.equal((await postIncoming(h, CALL, signature, '/incoming-call', { 'x-forwarded-host': 'abc.ngrok.app' })).statusCode, 403, 'http:// is not what Twilio signed');
+    const hostOnly = { 'x-forwarded-host': 'abc.ngrok.app' };
+    assert.equal((await postIncoming(h, CALL, signature, '/incoming-call', hostOnly)).statusCode, 403, 'http:// is not what Twilio signed');
   } finally {
     await h.close();
   }
@@ -156,14 +173,26 @@ test('call tokens are bound to their CallSid and expire', () => {
   assert.equal(tokens.verify('CA1', token), false);
 });
 
+type SoftphoneTicket = { url: string; ticket: string; expiresInMs: number; callSid: string; callToken: string; customParameters: Record<string, string> };
+
+/** Asks for a softphone ticket as the admin. */
+function requestTicket(h: BridgeHarness, headers: Record<string, string> = {}) {
+  return h.server.app.inject({ method: 'POST', url: '/api/softphone/ticket', headers: { authorization: `Bearer ${ADMIN}`, ...headers } });
+}
+
+/** A stream opened on `path` with the call and parameters a ticket came with. */
+function streamWith(ticket: SoftphoneTicket, path: string) {
+  return { path, callSid: ticket.callSid, customParameters: ticket.customParameters };
+}
+
 test('softphone tickets: admin only, open one stream once (with the call token they come with), and expire', async () => {
   const h = await secured({}, { timing: { softphoneTicketMs: 1000 } });
   try {
     const denied = await h.server.app.inject({ method: 'POST', url: '/api/softphone/ticket' });
     assert.equal(denied.statusCode, 401);
-    const res = await h.server.app.inject({ method: 'POST', url: '/api/softphone/ticket', headers: { authorization: `Bearer ${ADMIN}`, host: '127.0.0.1:5000' } });
+    const res = await requestTicket(h, { host: '127.0.0.1:5000' });
     assert.equal(res.statusCode, 200);
-    const ticket = res.json() as { url: string; ticket: string; expiresInMs: number; callSid: string; callToken: string; customParameters: Record<string, string> };
+    const ticket = res.json() as SoftphoneTicket;
     assert.equal(ticket.url, `ws://127.0.0.1:5000/media-stream?ticket=${ticket.ticket}`);
     assert.equal(ticket.expiresInMs, 1000);
     assert.match(ticket.callSid, /^CA[0-9a-f]{32}$/);
@@ -176,17 +205,17 @@ test('softphone tickets: admin only, open one stream once (with the call token t
     phone.hangUp();
     await assert.rejects(openStream(h, { path, callSid: ticket.callSid, customParameters: ticket.customParameters }), /HTTP 403/, 'a ticket is single-use');
 
-    const fresh = (await h.server.app.inject({ method: 'POST', url: '/api/softphone/ticket', headers: { authorization: `Bearer ${ADMIN}` } })).json() as typeof ticket;
-    await assert.rejects(openStream(h, { path: `/media-stream?ticket=${fresh.ticket}&x=1`, callSid: fresh.callSid, customParameters: fresh.customParameters }), /HTTP 403/, 'nothing beside the ticket');
-    await assert.rejects(openStream(h, { path: '/media-stream?ticket=made-up', callSid: fresh.callSid, customParameters: fresh.customParameters }), /HTTP 403/);
+    const fresh = (await requestTicket(h)).json() as SoftphoneTicket;
+    await assert.rejects(openStream(h, streamWith(fresh, `/media-stream?ticket=${fresh.ticket}&x=1`)), /HTTP 403/, 'nothing beside the ticket');
+    await assert.rejects(openStream(h, streamWith(fresh, '/media-stream?ticket=made-up')), /HTTP 403/);
   } finally {
     await h.close();
   }
   const short = await secured({}, { timing: { softphoneTicketMs: 1 } });
   try {
-    const ticket = (await short.server.app.inject({ method: 'POST', url: '/api/softphone/ticket', headers: { authorization: `Bearer ${ADMIN}` } })).json() as { ticket: string; callSid: string; customParameters: Record<string, string> };
+    const ticket = (await requestTicket(short)).json() as SoftphoneTicket;
     await sleep(50);
-    await assert.rejects(openStream(short, { path: `/media-stream?ticket=${ticket.ticket}`, callSid: ticket.callSid, customParameters: ticket.customParameters }), /HTTP 403/, 'an expired ticket');
+    await assert.rejects(openStream(short, streamWith(ticket, `/media-stream?ticket=${ticket.ticket}`)), /HTTP 403/, 'an expired ticket');
   } finally {
     await short.close();
   }

@@ -88,13 +88,22 @@ export class TwilioApiRecorder {
   }
 
   #answer(request: RecordedRequest): { status: number; body: object } {
-    if (this.failWith) return { status: this.failWith.status, body: { code: this.failWith.code, message: this.failWith.message, status: this.failWith.status } };
+    if (this.failWith) {
+      const { status, code, message } = this.failWith;
+      return { status, body: { code, message, status } };
+    }
     const form = new Map(request.form);
     const existing = /\/Calls\/(CA[^/.]+)\.json$/.exec(request.path)?.[1];
     const sid = existing ?? `CA${String(++this.#calls).padStart(32, '0')}`;
     return {
       status: existing ? 200 : 201,
-      body: { sid, account_sid: ACCOUNT_SID, to: form.get('To') ?? null, from: form.get('From') ?? null, status: form.get('Status') ?? (existing ? 'in-progress' : 'queued') },
+      body: {
+        sid,
+        account_sid: ACCOUNT_SID,
+        to: form.get('To') ?? null,
+        from: form.get('From') ?? null,
+        status: form.get('Status') ?? (existing ? 'in-progress' : 'queued'),
+      },
     };
   }
 }

@@ -13,13 +13,30 @@ const app = Fastify();
 let base: string;
 
 before(async () => {
-  await app.register(dashboardPlugin, { events: bus, adminToken: TOKEN, logger: silentLogger, liveFeed: { maxClientBufferBytes: 64 * 1024, heartbeatMs: 60_000 } });
+  await app.register(dashboardPlugin, {
+    events: bus,
+    adminToken: TOKEN,
+    logger: silentLogger,
+    liveFeed: { maxClientBufferBytes: 64 * 1024, heartbeatMs: 60_000 },
+  });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 after(() => app.close());
 
 function started(callSid: string): CallEvent {
-  return { type: 'call_started', call: { callSid, streamSid: `MZ${callSid}`, accountSid: 'AC1', from: '+15550100', to: '+15550199', direction: 'inbound', startedAt: Date.now(), customParameters: {} } };
+  return {
+    type: 'call_started',
+    call: {
+      callSid,
+      streamSid: `MZ${callSid}`,
+      accountSid: 'AC1',
+      from: '+15550100',
+      to: '+15550199',
+      direction: 'inbound',
+      startedAt: Date.now(),
+      customParameters: {},
+    },
+  };
 }
 
 function turn(callSid: string, text: string): CallEvent {
@@ -67,7 +84,23 @@ test('a dashboard that connects mid-call first gets what the call has said so fa
   const [first, second, third] = await events;
   assert.equal(first?.type, 'call_started');
   assert.deepEqual([second, third].map((e) => e?.type === 'turn' && e.turn.text), ['hello', 'live now']);
-  bus.emit({ type: 'call_ended', callSid: 'CA-replay', endedAt: Date.now(), summary: { durationMs: 1, turns: 1, bytesIn: 0, bytesOut: 0, framesIn: 0, framesOut: 0, framesDropped: 0, interruptions: 0, functionCalls: 0, outcome: 'completed' } });
+  bus.emit({
+    type: 'call_ended',
+    callSid: 'CA-replay',
+    endedAt: Date.now(),
+    summary: {
+      durationMs: 1,
+      turns: 1,
+      bytesIn: 0,
+      bytesOut: 0,
+      framesIn: 0,
+      framesOut: 0,
+      framesDropped: 0,
+      interruptions: 0,
+      functionCalls: 0,
+      outcome: 'completed',
+    },
+  });
   response.destroy();
 });
 
@@ -117,7 +150,12 @@ test('the page: a sign-in form without a token, a cookie (and a clean address) o
 });
 
 test('assets: the stylesheet and the compiled browser modules, nothing outside them', async () => {
-  for (const [path, type] of [['/assets/styles.css', /text\/css/], ['/assets/web/client/main.js', /text\/javascript/], ['/assets/audio/mulaw.js', /text\/javascript/]] as const) {
+  const assets = [
+    ['/assets/styles.css', /text\/css/],
+    ['/assets/web/client/main.js', /text\/javascript/],
+    ['/assets/audio/mulaw.js', /text\/javascript/],
+  ] as const;
+  for (const [path, type] of assets) {
     const response = await open(path, {});
     assert.equal(response.statusCode, 200, path);
     assert.match(String(response.headers['content-type']), type);

@@ -65,7 +65,10 @@ async function played(page: Page): Promise<number> {
   return Number(await page.locator('#softphone').getAttribute('data-played-samples'));
 }
 
-test('a softphone call: the caller\'s words and the agent\'s reply appear on the dashboard, and the agent is heard', { skip: !existsSync(CHROMIUM) && 'chromium is not installed' }, async () => {
+/** The browser tests need a real Chromium (bootstrap --tests installs it). */
+const needsChromium = { skip: !existsSync(CHROMIUM) && 'chromium is not installed' };
+
+test('a softphone call: the caller\'s words and the agent\'s reply appear on the dashboard, and the agent is heard', needsChromium, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
@@ -109,7 +112,7 @@ test('a softphone call: the caller\'s words and the agent\'s reply appear on the
   await page.close();
 });
 
-test('with Twilio signature checks on, the signed-in dashboard user calls through a softphone ticket', { skip: !existsSync(CHROMIUM) && 'chromium is not installed' }, async () => {
+test('with Twilio signature checks on, the signed-in dashboard user calls through a softphone ticket', needsChromium, async () => {
   const ADMIN_TOKEN = 'softphone-admin-token';
   const secured = await startDashboardApp({ TWILIO_AUTH_TOKEN: 'test-twilio-auth-token', ADMIN_TOKEN });
   const context = await browser.newContext();

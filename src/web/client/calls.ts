@@ -76,7 +76,17 @@ export class Calls {
   /** Applies a live event; returns the call it changed (undefined for a call that started before the feed). */
   apply(event: CallEvent): CallView | undefined {
     if (event.type === 'call_started') {
-      const view: CallView = { info: event.call, endedAt: null, outcome: null, summary: null, transcript: [], functionCalls: [], events: [], latencies: [], complete: true };
+      const view: CallView = {
+        info: event.call,
+        endedAt: null,
+        outcome: null,
+        summary: null,
+        transcript: [],
+        functionCalls: [],
+        events: [],
+        latencies: [],
+        complete: true,
+      };
       this.#calls.set(event.call.callSid, view);
       return view;
     }

@@ -60,7 +60,11 @@ export function latencyChart(latencies: TurnLatency[], titleId: string, availabl
   values.forEach((value, i) => {
     const x = MARGIN.left + slot * i + (slot - barWidth) / 2;
     chart.append(
-      svg('rect', { x, y: y(value), width: barWidth, height: Math.max(1, y(0) - y(value)), rx: 3, class: 'bar' }, svg('title', {}, `Turn ${i + 1}: ${Math.round(value)} ms${breakdown(turns[i]!)}`)),
+      svg(
+        'rect',
+        { x, y: y(value), width: barWidth, height: Math.max(1, y(0) - y(value)), rx: 3, class: 'bar' },
+        svg('title', {}, `Turn ${i + 1}: ${Math.round(value)} ms${breakdown(turns[i]!)}`),
+      ),
       svg('text', { x: x + barWidth / 2, y: y(value) - 4, 'text-anchor': 'middle', class: 'value' }, Math.round(value)),
       svg('text', { x: x + barWidth / 2, y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, i + 1),
     );

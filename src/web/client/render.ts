@@ -7,7 +7,8 @@ import { latencyChart, latencyValues } from './latency-chart.js';
 
 function status(view: CallView): HTMLElement {
   if (view.endedAt === null) return h('span', { class: 'badge live' }, 'live');
-  return h('span', { class: `badge ${view.outcome === 'completed' || view.outcome === 'agent_hangup' ? 'done' : 'warn'}` }, formatOutcome(view.outcome ?? 'ended'));
+  const ok = view.outcome === 'completed' || view.outcome === 'agent_hangup';
+  return h('span', { class: `badge ${ok ? 'done' : 'warn'}` }, formatOutcome(view.outcome ?? 'ended'));
 }
 
 export function renderCallList(list: HTMLElement, calls: CallView[], selected: string | undefined, onSelect: (callSid: string) => void): void {
@@ -34,7 +35,10 @@ export function renderCallList(list: HTMLElement, calls: CallView[], selected: s
 
 export function renderCallDetail(container: HTMLElement, view: CallView | undefined): void {
   if (!view) {
-    container.replaceChildren(h('h2', { id: 'detail-heading' }, 'Call details'), h('p', { class: 'empty' }, 'Choose a call to see its transcript and latency.'));
+    container.replaceChildren(
+      h('h2', { id: 'detail-heading' }, 'Call details'),
+      h('p', { class: 'empty' }, 'Choose a call to see its transcript and latency.'),
+    );
     return;
   }
   const values = latencyValues(view.latencies);
@@ -70,8 +74,14 @@ function metadata(view: CallView): HTMLElement {
     ['Duration', view.endedAt === null ? 'in progress' : formatDuration(view.endedAt - info.startedAt)],
   ];
   if (view.outcome) rows.push(['Outcome', formatOutcome(view.outcome)]);
-  if (summary) rows.push(['Turns', String(summary.turns)], ['Interruptions', String(summary.interruptions)], ['Function calls', String(summary.functionCalls)]);
-  return h('dl', { class: 'metadata' }, ...rows.map(([term, value]) => h('div', { class: term === 'Call SID' ? 'wide' : undefined }, h('dt', {}, term), h('dd', {}, value))));
+  if (summary) {
+    rows.push(['Turns', String(summary.turns)], ['Interruptions', String(summary.interruptions)], ['Function calls', String(summary.functionCalls)]);
+  }
+  return h(
+    'dl',
+    { class: 'metadata' },
+    ...rows.map(([term, value]) => h('div', { class: term === 'Call SID' ? 'wide' : undefined }, h('dt', {}, term), h('dd', {}, value))),
+  );
 }
 
 function conversation(view: CallView): HTMLElement {
@@ -104,7 +114,14 @@ function timelineEntry(item: TimelineItem): HTMLElement {
         'li',
         { class: `function-call${ok ? '' : ' failed'}` },
         h('p', { class: 'who' }, 'Function ', h('code', {}, name), ` · ${formatDuration(durationMs)}${ok ? '' : ' · failed'} `, when),
-        h('dl', { class: 'io' }, h('dt', {}, 'Arguments'), h('dd', {}, h('pre', {}, readableJson(args))), h('dt', {}, 'Result'), h('dd', {}, h('pre', {}, readableJson(result)))),
+        h(
+          'dl',
+          { class: 'io' },
+          h('dt', {}, 'Arguments'),
+          h('dd', {}, h('pre', {}, readableJson(args))),
+          h('dt', {}, 'Result'),
+          h('dd', {}, h('pre', {}, readableJson(result))),
+        ),
       );
     }
     case 'event':

@@ -44,7 +44,9 @@ export class SoftphoneAudio {
 
   /** Asks for the microphone; rejects when it is refused or missing. */
   static async open(events: SoftphoneAudioEvents): Promise<SoftphoneAudio> {
-    const microphone = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+    const microphone = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    });
     const context = new AudioContext({ latencyHint: 'interactive' });
     try {
       await context.audioWorklet.addModule(WORKLETS_URL);

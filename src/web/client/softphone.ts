@@ -123,7 +123,12 @@ export class Softphone {
   }
 
   async hangUp(): Promise<void> {
-    this.#send({ event: 'stop', sequenceNumber: String(++this.#sequence), streamSid: this.streamSid, stop: { accountSid: 'AC00000000000000000000000000000000', callSid: this.callSid } });
+    this.#send({
+      event: 'stop',
+      sequenceNumber: String(++this.#sequence),
+      streamSid: this.streamSid,
+      stop: { accountSid: 'AC00000000000000000000000000000000', callSid: this.callSid },
+    });
     await this.#finish('you hung up');
   }
 

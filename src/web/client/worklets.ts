@@ -8,7 +8,10 @@ declare const sampleRate: number;
 declare class AudioWorkletProcessor {
   readonly port: MessagePort;
 }
-declare function registerProcessor(name: string, processor: new () => AudioWorkletProcessor & { process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean }): void;
+declare function registerProcessor(
+  name: string,
+  processor: new () => AudioWorkletProcessor & { process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean },
+): void;
 
 export type PlaybackCommand = { type: 'audio'; samples: Float32Array } | { type: 'mark'; name: string } | { type: 'clear' };
 export type PlaybackReport = { type: 'mark'; name: string } | { type: 'played'; frames: number };
