@@ -2,7 +2,7 @@
 // The server (src/server.ts) stays free of storage and engine choices so tests can build it bare.
 import type { Env } from './config/env.js';
 import { loadAgentSettings } from './agent/settings-file.js';
-import { engineThinkOptions } from './config/engine-env.js';
+import { engineThinkOptions } from './engine-env.js';
 import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
@@ -20,7 +20,8 @@ import { dashboardPlugin } from './web/dashboard.js';
 import { clinicTools, loadClinicConfig } from './tools/clinic/index.js';
 import { createTwilioClient } from './twilio/rest-client.js';
 import { twilioCallControl } from './twilio/call-control.js';
-import { callRoutes } from './twilio/call-routes.js';
+import { twilioOutbound } from './twilio/call-routes.js';
+import { outboundCallRoutes } from './api/outbound-calls.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
 
@@ -68,6 +69,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
 
   const liveCalls = new LiveCalls(systemClock);
+  const outbound = twilioOutbound({ env, client: twilio, recordStatus: (cb) => store.recordStatusCallback(cb), calls: liveCalls });
   const server = await buildServer({
     env,
     liveCalls,
@@ -93,7 +95,8 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         });
         await app.register(dashboardPlugin, { events: liveEvents, adminToken: env.ADMIN_TOKEN, logger });
       },
-      callRoutes({ env, client: twilio, store, calls: liveCalls }),
+      outbound.routes,
+      outboundCallRoutes({ dialer: outbound.dialer, adminToken: env.ADMIN_TOKEN }),
     ],
   });
   const url = await server.listen();

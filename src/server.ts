@@ -180,7 +180,8 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
 
   // Twilio reports the stream's start, stop and failures here: the only place a failed handshake
   // (a wrong URL, a refused signature, TLS trouble) is ever described. Each report joins the call's record.
-  app.post(STREAM_STATUS_PATH, { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) }, async (request, reply) => {
+  const streamStatusGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
+  app.post(STREAM_STATUS_PATH, streamStatusGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     const callSid = body.CallSid;
     if (!callSid || !body.StreamEvent) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and StreamEvent are required' });

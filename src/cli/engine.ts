@@ -1,7 +1,7 @@
 // `phone-agent engine`: the embedded Voice Agent V1 engine on its own, for any V1 client
 // (another phone-agent via AGENT_URL, the Deepgram SDK pointed at it, a test rig).
 import { parseArgs } from 'node:util';
-import { parseEngineEnv, engineThinkOptions } from '../config/engine-env.js';
+import { parseEngineEnv, engineThinkOptions } from '../engine-env.js';
 import { loadDotEnv } from '../config/env.js';
 import { createLogger } from '../observability/log.js';
 import { startEngineServer } from '../engine/server.js';

@@ -4,7 +4,6 @@
 // `clear` drops what is buffered and echoes the pending marks at once. Used by `phone-agent call`,
 // the tests and the benchmarks.
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { PlayoutBuffer } from './playout-buffer.js';
 import { silence, simulatedId, streamFrames, type SimulatedCallEvents, type SimulatedCaller } from './caller.js';
@@ -28,7 +27,6 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> implements 
   readonly callSid: string;
   readonly streamSid: string;
   readonly ws: WebSocket;
-  readonly #options: SimulatedCallOptions;
   #sequence = 0;
   #chunk = 0;
   #mediaTimestamp = 0;
@@ -39,7 +37,6 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> implements 
   private constructor(ws: WebSocket, options: SimulatedCallOptions) {
     super();
     this.ws = ws;
-    this.#options = options;
     this.callSid = options.callSid ?? simulatedId('CA');
     this.streamSid = options.streamSid ?? simulatedId('MZ');
     const played = (audio: Buffer) => {
@@ -120,7 +117,8 @@ export class SimulatedCall extends EventEmitter<SimulatedCallEvents> implements 
   }
 
   stop(): void {
-    this.#send({ event: 'stop', sequenceNumber: String(++this.#sequence), stop: { accountSid: 'AC00000000000000000000000000000000', callSid: this.callSid }, streamSid: this.streamSid });
+    const stop = { accountSid: 'AC00000000000000000000000000000000', callSid: this.callSid };
+    this.#send({ event: 'stop', sequenceNumber: String(++this.#sequence), stop, streamSid: this.streamSid });
   }
 
   /** Resolves when the server closes the stream (or it was closed already). */

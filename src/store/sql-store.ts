@@ -13,7 +13,6 @@ import {
   type AppointmentQuery,
   type AppointmentStatus,
   type CallDetail,
-  type CallEventKind,
   type CallEventRecord,
   type CallPage,
   type CallQuery,
@@ -21,9 +20,10 @@ import {
   type NewAppointment,
   type PatientQuery,
   type Slot,
-  type StatusCallback,
   type Store,
 } from './types.js';
+import type { StatusCallback } from '../domain/dialer.js';
+import type { CallEventKind } from '../domain/call.js';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;

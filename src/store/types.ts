@@ -1,7 +1,9 @@
 // What the store keeps and how it is asked for it. Times are epoch milliseconds; appointment days and
 // times are the clinic's local calendar strings (YYYY-MM-DD, HH:MM), exactly as the functions speak them.
+import type { StatusCallback } from '../domain/dialer.js';
 import type {
   CallDirection,
+  CallEventKind,
   CallEvent,
   CallInfo,
   CallOutcome,
@@ -21,20 +23,11 @@ export interface CallRecord extends CallInfo {
   summary: CallCounters | null;
 }
 
-export type CallEventKind = Extract<CallEvent, { type: 'event' }>['kind'];
 
 export interface CallEventRecord {
   kind: CallEventKind;
   detail: string;
   at: number;
-}
-
-export interface StatusCallback {
-  callSid: string;
-  status: string;
-  at: number;
-  /** The webhook's form fields, as Twilio sent them. */
-  payload: Record<string, string>;
 }
 
 export interface CallDetail extends CallRecord {

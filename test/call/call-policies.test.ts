@@ -119,7 +119,8 @@ test('before its time limit the call closes politely, and ends once the goodbye 
     assert.deepEqual(await injected(agent, 0), []);
     await clock.advance(1);
     const closing = await agent.waitFor((m) => m.type === 'InjectAgentMessage');
-    assert.deepEqual(closing, { type: 'InjectAgentMessage', message: POLICY_TEXT.closing, behavior: 'queue' }, '15 s before a one-minute limit, queued behind any reply');
+    const expected = { type: 'InjectAgentMessage', message: POLICY_TEXT.closing, behavior: 'queue' };
+    assert.deepEqual(closing, expected, '15 s before a one-minute limit, queued behind any reply');
     agentSays(agent, POLICY_TEXT.closing);
     await h.waitForEvent('turn', (e) => e.turn.text === POLICY_TEXT.closing);
     await clock.advance(1500);

@@ -28,13 +28,11 @@ test('a lost agent connection is replaced within a second, with the same Setting
     assert.ok(performance.now() - lostAt < 1000, 'reconnected within a second');
     const agent = settings.agent as Record<string, unknown>;
     assert.equal(agent.greeting, undefined, 'the greeting is not repeated');
+    const response = (await first.waitFor((m) => m.type === 'FunctionCallResponse')).content;
     assert.deepEqual((agent.context as { messages: unknown[] }).messages, [
       { type: 'History', role: 'assistant', content: 'Thank you for calling. How can I help?' },
       { type: 'History', role: 'user', content: 'I need an appointment' },
-      {
-        type: 'History',
-        function_calls: [{ id: 'x1', name: 'missing_fn', client_side: true, arguments: '{}', response: JSON.parse(JSON.stringify((await first.waitFor((m) => m.type === 'FunctionCallResponse')).content)) }],
-      },
+      { type: 'History', function_calls: [{ id: 'x1', name: 'missing_fn', client_side: true, arguments: '{}', response }] },
     ]);
     assert.match(event.detail, /reconnected after \d+ ms \(attempt 1\)/);
     await second.waitForAudioBytes(gapAudio.length);
@@ -123,7 +121,8 @@ test('the agent connection is replaced at a quiet moment before its age limit, w
     first.send({ type: 'AgentAudioDone' });
     const second = await h.agent.connection(1);
     const settings = await second.waitFor((m) => m.type === 'Settings');
-    assert.deepEqual((settings.agent as { context: { messages: unknown[] } }).context.messages, [{ type: 'History', role: 'assistant', content: 'A long answer.' }]);
+    const resumed = (settings.agent as { context: { messages: unknown[] } }).context.messages;
+    assert.deepEqual(resumed, [{ type: 'History', role: 'assistant', content: 'A long answer.' }]);
     await first.closed;
     await h.waitForEvent('event', (e) => e.kind === 'agent_reconnect' && /age limit/.test(e.detail));
     assert.ok(call.open);

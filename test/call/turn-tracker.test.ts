@@ -29,7 +29,8 @@ test('a whole exchange: caller turn, latency of the first reply audio, the reply
   assert.equal(turns.phase, 'idle');
   assert.equal(turns.agentAudioDone(), false, 'a second AgentAudioDone marks nothing');
   assert.equal(turns.replyHeard(T0 + 2500, false), undefined, 'not over while audio is still to play');
-  assert.deepEqual(turns.replyHeard(T0 + 3000, true), { role: 'assistant', text: 'Sure. What day?', startedAt: T0 + 1700, endedAt: T0 + 3000, interrupted: false });
+  const heard = turns.replyHeard(T0 + 3000, true);
+  assert.deepEqual(heard, { role: 'assistant', text: 'Sure. What day?', startedAt: T0 + 1700, endedAt: T0 + 3000, interrupted: false });
   assert.equal(turns.turns, 2);
   assert.equal(turns.interruptions, 0);
 });
@@ -51,7 +52,15 @@ test('barge-in over a reply being sent: the turn is cut where the caller stopped
   assert.deepEqual(bargeIn, {
     heardMs: 400,
     sentMs: 1000,
-    turn: { role: 'assistant', text: 'one two three four five six seven eight nine ten', startedAt: T0, endedAt: T0 + 500, interrupted: true, heardMs: 400, heardText: 'one two three four' },
+    turn: {
+      role: 'assistant',
+      text: 'one two three four five six seven eight nine ten',
+      startedAt: T0,
+      endedAt: T0 + 500,
+      interrupted: true,
+      heardMs: 400,
+      heardText: 'one two three four',
+    },
   });
   assert.equal(turns.phase, 'interrupted');
   assert.equal(turns.acceptsAudio, false, 'the rest of the interrupted reply is dropped');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseEnv, ConfigError } from '../../src/config/env.js';
-import { engineThinkOptions, parseEngineEnv } from '../../src/config/engine-env.js';
+import { engineThinkOptions, parseEngineEnv } from '../../src/engine-env.js';
 import { availableParallelism } from 'node:os';
 import { loadAgentSettings, validateAgentSettings } from '../../src/agent/settings-file.js';
 

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import twilio from 'twilio';
 import { startBridge, type BridgeHarness } from '../helpers/bridge-harness.js';
 import { parseEnv } from '../../src/config/env.js';
-import { callRoutes } from '../../src/twilio/call-routes.js';
-import type { StatusCallback } from '../../src/store/types.js';
+import { twilioOutbound } from '../../src/twilio/call-routes.js';
+import { outboundCallRoutes } from '../../src/api/outbound-calls.js';
+import type { StatusCallback } from '../../src/domain/dialer.js';
 import { ACCOUNT_SID, AUTH_TOKEN, TwilioApiRecorder } from './twilio-api-recorder.js';
 import { LiveCalls } from '../../src/domain/live-calls.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -30,9 +31,11 @@ async function withRoutes(
   const api = await TwilioApiRecorder.start();
   const callbacks: StatusCallback[] = [];
   const env = parseEnv({ LOG_LEVEL: 'silent', ...vars });
-  const store = { recordStatusCallback: async (cb: StatusCallback) => void callbacks.push(cb) };
+  const recordStatus = async (cb: StatusCallback) => void callbacks.push(cb);
   const calls = new LiveCalls(systemClock);
-  const h = await startBridge({ env: vars, liveCalls: calls, plugins: [callRoutes({ env, client: withClient ? api.client() : undefined, store, calls })] });
+  const outbound = twilioOutbound({ env, client: withClient ? api.client() : undefined, recordStatus, calls });
+  const routes = [outbound.routes, outboundCallRoutes({ dialer: outbound.dialer, adminToken: env.ADMIN_TOKEN })];
+  const h = await startBridge({ env: vars, liveCalls: calls, plugins: routes });
   try {
     await run(h, api, callbacks);
   } finally {
@@ -168,7 +171,7 @@ test('a machine gets the message at once, over whatever the agent was saying, th
     agent.send({ type: 'ConversationText', role: 'assistant', content: MESSAGE });
     agent.sendAudio(randomBytes(1600, 4));
     agent.send({ type: 'AgentAudioDone' });
-    const ended = await h.waitForEvent('call_ended', undefined, 5000);
+    const ended = await h.waitForEvent('call_ended', undefined, 10_000);
     assert.equal(ended.summary.outcome, 'voicemail');
     assert.ok(h.events.some((e) => e.type === 'event' && e.kind === 'policy' && e.detail === 'answering machine detection: machine_end_beep'));
     await call.closed();

@@ -1,8 +1,8 @@
 // What the embedded engine takes from the environment (the server's model account and the built-in
 // dialog's time zone), as the engine's own options: the engine itself reads no environment.
 import type { z } from 'zod';
-import type { ThinkProviderOptions } from '../engine/think/index.js';
-import { EnvSchema, parseVariables } from './env.js';
+import type { ThinkProviderOptions } from './engine/think/index.js';
+import { EnvSchema, parseVariables } from './config/env.js';
 
 // The engine run alone (`phone-agent engine`) checks only the variables it reads: a setting only the
 // server uses cannot stop it.
