@@ -38,6 +38,7 @@ export const CallListQuery = z
     to: nonEmpty.optional(),
     outcome: z.enum(Object.keys(OUTCOMES) as [CallOutcome, ...CallOutcome[]]).optional(),
     direction: z.enum(['inbound', 'outbound']).optional(),
+    carrier: z.string().regex(/^[a-z]{2,20}$/, 'a carrier name such as twilio').optional(),
     since: instant.optional(),
     until: instant.optional(),
     limit: limit.optional(),

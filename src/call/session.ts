@@ -56,7 +56,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.#opts = opts;
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
-    this.info = { ...leg.call, startedAt: Math.round(opts.clock.now()) };
+    this.info = { ...leg.call, carrier: leg.carrier, startedAt: Math.round(opts.clock.now()) };
     this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid });
     this.#stats = new CallStats(opts.metrics, this.log);
     this.#chunker = new InboundChunker(opts.inboundChunkMs);

@@ -17,6 +17,8 @@ export type CallOutcome =
   | 'voicemail'; // an outbound call reached an answering machine (a message was left, if one was given)
 
 export interface CallInfo {
+  /** The carrier whose leg carries the call: `twilio`, `telnyx`, ... */
+  carrier: string;
   callSid: string;
   streamSid: string;
   accountSid: string;

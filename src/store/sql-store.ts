@@ -82,6 +82,7 @@ export class SqlStore implements Store {
     where.add('to_number = ?', query.to);
     where.add('outcome = ?', query.outcome);
     where.add('direction = ?', query.direction);
+    where.add('carrier = ?', query.carrier);
     where.add('started_at >= ?', query.since);
     where.add('started_at < ?', query.until);
     if (query.cursor !== undefined) {
@@ -219,12 +220,12 @@ class Conditions {
 
 async function upsertCall(tx: SqlExecutor, call: CallInfo): Promise<void> {
   await tx.run(
-    `INSERT INTO calls (call_sid, stream_sid, account_sid, from_number, to_number, direction, custom_parameters, started_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (call_sid) DO UPDATE SET stream_sid = excluded.stream_sid, account_sid = excluded.account_sid,
+    `INSERT INTO calls (call_sid, carrier, stream_sid, account_sid, from_number, to_number, direction, custom_parameters, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (call_sid) DO UPDATE SET carrier = excluded.carrier, stream_sid = excluded.stream_sid, account_sid = excluded.account_sid,
        from_number = excluded.from_number, to_number = excluded.to_number, direction = excluded.direction,
        custom_parameters = excluded.custom_parameters, started_at = excluded.started_at`,
-    [call.callSid, call.streamSid, call.accountSid, call.from, call.to, call.direction, JSON.stringify(call.customParameters), ms(call.startedAt)],
+    [call.callSid, call.carrier, call.streamSid, call.accountSid, call.from, call.to, call.direction, JSON.stringify(call.customParameters), ms(call.startedAt)],
   );
 }
 
@@ -320,6 +321,7 @@ function toCallRecord(r: Row): CallRecord {
   const ended = r.ended_at !== null && r.ended_at !== undefined;
   return {
     callSid: str(r.call_sid),
+    carrier: str(r.carrier),
     streamSid: str(r.stream_sid),
     accountSid: str(r.account_sid),
     from: str(r.from_number),

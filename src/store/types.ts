@@ -43,6 +43,7 @@ export interface CallQuery {
   to?: string;
   outcome?: CallOutcome;
   direction?: CallDirection;
+  carrier?: string;
   /** started_at >= since */
   since?: number;
   /** started_at < until */

@@ -7,6 +7,7 @@ export interface SampleCallOptions {
   from?: string;
   to?: string;
   direction?: CallInfo['direction'];
+  carrier?: string;
   outcome?: CallOutcome;
 }
 
@@ -17,6 +18,7 @@ export function sampleCall(o: SampleCallOptions): CallEvent[] {
     {
       type: 'call_started',
       call: {
+        carrier: o.carrier ?? 'twilio',
         callSid,
         streamSid: `MZ${callSid}`,
         accountSid: 'AC123',

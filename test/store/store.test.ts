@@ -128,18 +128,20 @@ for (const dialect of dialects) {
           sampleCall({ callSid: 'CA-l2', startedAt: base + 2000, from: '+2222', outcome: 'agent_hangup' }),
           sampleCall({ callSid: 'CA-l3', startedAt: base + 3000, from: '+1111', direction: 'outbound' }),
           sampleCall({ callSid: 'CA-l4', startedAt: base + 3000, from: '+1111' }),
-          sampleCall({ callSid: 'CA-l5', startedAt: base + 5000, from: '+3333', to: '+4444' }),
+          sampleCall({ callSid: 'CA-l5', startedAt: base + 5000, from: '+3333', to: '+4444', carrier: 'telnyx' }),
         ];
         await store.recordEvents(calls.flat());
       });
 
-      it('filters by number, outcome, direction and time', async () => {
+      it('filters by number, outcome, direction, carrier and time', async () => {
         const sids = async (q: Parameters<Store['listCalls']>[0]) => (await store.listCalls({ since: base, ...q })).calls.map((c) => c.callSid);
         assert.deepEqual(await sids({}), ['CA-l5', 'CA-l4', 'CA-l3', 'CA-l2', 'CA-l1']);
         assert.deepEqual(await sids({ from: '+1111' }), ['CA-l4', 'CA-l3', 'CA-l1']);
         assert.deepEqual(await sids({ to: '+4444' }), ['CA-l5']);
         assert.deepEqual(await sids({ outcome: 'agent_hangup' }), ['CA-l2']);
         assert.deepEqual(await sids({ direction: 'outbound' }), ['CA-l3']);
+        assert.deepEqual(await sids({ carrier: 'telnyx' }), ['CA-l5']);
+        assert.equal((await store.getCall('CA-l5'))?.carrier, 'telnyx', 'the record names its carrier');
         assert.deepEqual(await sids({ since: base + 2000, until: base + 5000 }), ['CA-l4', 'CA-l3', 'CA-l2']);
       });
 

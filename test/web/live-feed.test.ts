@@ -27,6 +27,7 @@ function started(callSid: string): CallEvent {
   return {
     type: 'call_started',
     call: {
+      carrier: 'twilio',
       callSid,
       streamSid: `MZ${callSid}`,
       accountSid: 'AC1',

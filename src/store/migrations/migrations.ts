@@ -2,7 +2,7 @@
 // database records which versions it has applied, not what they said): a new column or table is a new
 // version, never an edit to a table below.
 import type { Migration } from './run.js';
-import { createTableStatements, type Column, type Dialect, type Table } from './schema.js';
+import { addColumnStatements, createTableStatements, type AddedColumns, type Column, type Dialect, type Table } from './schema.js';
 
 const BELONGS_TO_CALL: Column = { type: 'text', references: { table: 'calls', column: 'call_sid' } };
 
@@ -130,18 +130,30 @@ const callStatusCallbacks: Table = {
   indexes: ['CREATE INDEX call_status_callbacks_by_call ON call_status_callbacks (call_sid, at);'],
 };
 
-const VERSIONS: readonly { version: number; name: string; tables: readonly Table[] }[] = [
+interface Version {
+  version: number;
+  name: string;
+  tables?: readonly Table[];
+  added?: readonly AddedColumns[];
+}
+
+const VERSIONS: readonly Version[] = [
   { version: 1, name: 'calls', tables: [calls, callTurns, callFunctionCalls, callEvents, callLatencies] },
   { version: 2, name: 'appointments', tables: [appointments] },
   { version: 3, name: 'call_status_callbacks', tables: [callStatusCallbacks] },
+  // Calls came only from Twilio until carriers were added.
+  { version: 4, name: 'calls_carrier', added: [{ table: 'calls', columns: { carrier: { type: 'text', default: 'twilio' } } }] },
 ];
 
-/** Every table the migrations create. */
-export const TABLES: readonly Table[] = VERSIONS.flatMap((v) => v.tables);
+/** Every table as the migrations leave it: created, then with the columns later versions added, in order. */
+export const TABLES: readonly Table[] = VERSIONS.flatMap((v) => v.tables ?? []).map((table) => ({
+  ...table,
+  columns: Object.assign({}, table.columns, ...VERSIONS.flatMap((v) => v.added ?? []).filter((a) => a.table === table.name).map((a) => a.columns)),
+}));
 
 function migrationsFor(dialect: Dialect): readonly Migration[] {
-  return VERSIONS.map(({ version, name, tables }) => {
-    const statements = tables.flatMap((table) => createTableStatements(table, dialect));
+  return VERSIONS.map(({ version, name, tables = [], added = [] }) => {
+    const statements = [...tables.flatMap((table) => createTableStatements(table, dialect)), ...added.flatMap((a) => addColumnStatements(a, dialect))];
     // Laid out as the first releases wrote them by hand, which SQLite keeps verbatim in sqlite_schema.
     const sql = statements.map((statement) => `\n${statement.replaceAll(/^/gm, '      ')}`).join('');
     return { version, name, sql };

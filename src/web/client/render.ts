@@ -69,6 +69,7 @@ function metadata(view: CallView): HTMLElement {
     ['Call SID', info.callSid],
     ['From', formatParty(info.from)],
     ['To', formatParty(info.to)],
+    ['Carrier', info.carrier],
     ['Direction', info.direction],
     ['Started', formatDateTime(info.startedAt)],
     ['Duration', view.endedAt === null ? 'in progress' : formatDuration(view.endedAt - info.startedAt)],
