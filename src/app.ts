@@ -73,6 +73,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const server = await buildServer({
     env,
     liveCalls,
+    recordStatus: (cb) => store.recordStatusCallback(cb),
     settings,
     logger,
     metrics,

@@ -13,6 +13,7 @@ import { CallSession } from './call/session.js';
 import { FunctionRegistry } from './tools/registry.js';
 import type { CallControl, ControlledCall } from './domain/call-control.js';
 import type { CarrierContext, TelephonyLeg } from './domain/telephony-leg.js';
+import type { StatusCallback } from './domain/dialer.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { LiveCalls } from './domain/live-calls.js';
 import { dtmfText } from './engine/think/dtmf.js';
@@ -56,6 +57,8 @@ export interface ServerOptions {
   metricsText?: () => Promise<string>;
   /** Carriers beyond Twilio: each registers its routes (webhook answer, media stream) and starts calls through the context. */
   carriers?: Array<(app: FastifyInstance, context: CarrierContext) => Promise<void> | void>;
+  /** Where carriers' status callbacks go (the store); dropped by default. */
+  recordStatus?: (callback: StatusCallback) => Promise<void>;
   /** Extra routes (the embedded engine, the API, the dashboard), registered before the server starts. */
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
@@ -205,7 +208,8 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return metricsText();
   });
 
-  for (const carrier of options.carriers ?? []) await carrier(app, { startCall, clock, logger, metrics });
+  const recordStatus = options.recordStatus ?? (async () => undefined);
+  for (const carrier of options.carriers ?? []) await carrier(app, { startCall, draining: () => draining, recordStatus, clock, logger, metrics });
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   async function waitForCalls(timeoutMs: number): Promise<void> {

@@ -12,6 +12,7 @@ const OUTCOMES: Record<CallOutcome, true> = {
   agent_error: true,
   agent_unavailable: true,
   twilio_disconnected: true,
+  carrier_disconnected: true,
   shutdown: true,
   rejected: true,
   idle: true,

@@ -158,7 +158,9 @@ export class CallSession implements LegEvents, LiveCall {
   }
 
   closed(code: number): void {
-    this.end(this.#transferring ? 'transferred' : 'twilio_disconnected', `${this.leg.carrier} connection closed (${code}) without a stream end`);
+    // Twilio's outcome keeps its name from before there were other carriers.
+    const lost = this.leg.carrier === 'twilio' ? 'twilio_disconnected' : 'carrier_disconnected';
+    this.end(this.#transferring ? 'transferred' : lost, `${this.leg.carrier} connection closed (${code}) without a stream end`);
   }
 
   malformed(kind: string, detail: string): void {

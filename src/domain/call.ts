@@ -9,7 +9,8 @@ export type CallOutcome =
   | 'transferred'
   | 'agent_error'
   | 'agent_unavailable'
-  | 'twilio_disconnected' // the stream socket closed without `stop`
+  | 'twilio_disconnected' // the Twilio stream socket closed without `stop`
+  | 'carrier_disconnected' // another carrier's media connection closed without the carrier ending the stream
   | 'shutdown'
   | 'rejected'
   | 'idle' // the caller stayed silent through the prompts

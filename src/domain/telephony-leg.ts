@@ -4,6 +4,7 @@
 // audio, keypad digits, playback acknowledgements and the stream's end, never a carrier's messages.
 import type { CallDirection } from './call.js';
 import type { CallControl, ControlledCall } from './call-control.js';
+import type { StatusCallback } from './dialer.js';
 import type { Clock } from './clock.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -64,6 +65,10 @@ export type StartCall = (leg: TelephonyLeg) => LegEvents | { refused: string };
 /** What the server gives each carrier's routes: the way to start calls, and the shared services. */
 export interface CarrierContext {
   startCall: StartCall;
+  /** The server is draining: answer new calls' webhooks with 503 so the carrier tries elsewhere. */
+  draining(): boolean;
+  /** Keeps a carrier's progress report with the call's record. */
+  recordStatus(callback: StatusCallback): Promise<void>;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
