@@ -20,6 +20,7 @@ import { twilioCallControl } from './twilio/call-control.js';
 import { callRoutes } from './twilio/call-routes.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
+import { vonageClientFromEnv, vonageFromEnv } from './vonage/index.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -64,6 +65,10 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
 
+  // Vonage answers calls on /vonage/*; hang-up, transfer and outbound calls need its application credentials.
+  const vonage = vonageClientFromEnv(env);
+  const vonageCarrier = vonageFromEnv(env, { client: vonage, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger, store });
+
   const server = await buildServer({
     env,
     settings,
@@ -75,6 +80,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    carriers: [vonageCarrier],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });
