@@ -52,7 +52,8 @@ export function vonageCallControl({ client, transferNumber, logger }: VonageCall
           try {
             await client.hangUp(callUuid);
           } catch (err) {
-            logger.warn({ callSid: callUuid, err: (err as Error).message }, 'REST hang-up failed (the closed socket still ends a call whose NCCO ends with the connect)');
+            const reason = (err as Error).message;
+            logger.warn({ callSid: callUuid, err: reason }, 'REST hang-up failed (the closed socket still ends a call whose NCCO ends with the connect)');
           }
         });
       },

@@ -67,6 +67,7 @@ export function signHs256(claims: Record<string, unknown>, secret: string): stri
 /** The RS256 token for one request to Vonage's REST API on behalf of the application. */
 export function applicationToken(applicationId: string, privateKey: KeyObject, nowMs: number): string {
   const iat = Math.floor(nowMs / 1000);
-  const unsigned = `${base64urlJson({ alg: 'RS256', typ: 'JWT' })}.${base64urlJson({ application_id: applicationId, iat, exp: iat + REST_TOKEN_TTL_S, jti: randomUUID() })}`;
+  const claims = { application_id: applicationId, iat, exp: iat + REST_TOKEN_TTL_S, jti: randomUUID() };
+  const unsigned = `${base64urlJson({ alg: 'RS256', typ: 'JWT' })}.${base64urlJson(claims)}`;
   return `${unsigned}.${sign('RSA-SHA256', Buffer.from(unsigned), privateKey).toString('base64url')}`;
 }

@@ -10,7 +10,14 @@ import type { VonageConnected } from './media-messages.js';
 import { checkVonageToken } from './signature.js';
 
 /** The NCCO headers (echoed in `websocket:connected`) that describe the call. */
-export const CALL_HEADERS = { callUuid: 'call_uuid', conversationUuid: 'conversation_uuid', from: 'from', to: 'to', direction: 'direction', token: 'token' } as const;
+export const CALL_HEADERS = {
+  callUuid: 'call_uuid',
+  conversationUuid: 'conversation_uuid',
+  from: 'from',
+  to: 'to',
+  direction: 'direction',
+  token: 'token',
+} as const;
 
 export interface AnsweredCall {
   uuid: string;

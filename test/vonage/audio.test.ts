@@ -34,7 +34,9 @@ test('agent audio: the messages do not depend on how the mu-law is chunked; flus
   const once = [...whole.push(audio), whole.flush()!];
   const pieces = new AgentAudioEncoder(16000);
   const chunked: Buffer[] = [];
-  for (let offset = 0, size = 1; offset < audio.length; offset += size, size = (size * 7) % 997 || 1) chunked.push(...pieces.push(audio.subarray(offset, offset + size)));
+  for (let offset = 0, size = 1; offset < audio.length; offset += size, size = (size * 7) % 997 || 1) {
+    chunked.push(...pieces.push(audio.subarray(offset, offset + size)));
+  }
   chunked.push(pieces.flush()!);
   assert.ok(once.every((f) => f.length === 640));
   assert.equal(once.length, 50);

@@ -47,7 +47,8 @@ function assertSigned(request: RecordedRequest): void {
 test('transfer_to_staff gives the caller\'s leg an NCCO that dials staff, then closes the socket; the call is recorded as transferred', async () => {
   await withVonage(async (h, api) => {
     const { call, agent } = await h.connectedVonageCall({ to: OUR_NUMBER });
-    agent.send({ type: 'FunctionCallRequest', functions: [{ id: 't', name: 'transfer_to_staff', arguments: '{"reason":"billing question"}', client_side: true }] });
+    const request = { id: 't', name: 'transfer_to_staff', arguments: '{"reason":"billing question"}', client_side: true };
+    agent.send({ type: 'FunctionCallRequest', functions: [request] });
     const update = await api.request(0);
     assert.equal(update.method, 'PUT');
     assert.equal(update.path, `/v1/calls/${call.callSid}`);
@@ -153,7 +154,8 @@ test('placeVonageCall dials out through POST /v1/calls, answered by our answer U
       event_method: 'POST',
     });
     api.failWith = { status: 401, title: 'Unauthorized', detail: 'Invalid token' };
-    await assert.rejects(placeVonageCall(api.client(), { to: '+15551112222', from: '+15559870000', publicUrl: 'https://x' }), /HTTP 401: Unauthorized: Invalid token/);
+    const refused = placeVonageCall(api.client(), { to: '+15551112222', from: '+15559870000', publicUrl: 'https://x' });
+    await assert.rejects(refused, /HTTP 401: Unauthorized: Invalid token/);
   } finally {
     await api.close();
   }

@@ -21,7 +21,8 @@ test('VONAGE_PRIVATE_KEY is the PEM (newlines as \\n too) or the path of its fil
     assert.equal(parseEnv({ VONAGE_PRIVATE_KEY: file }).VONAGE_PRIVATE_KEY, pem);
     assert.equal(parseEnv({ VONAGE_PRIVATE_KEY: '' }).VONAGE_PRIVATE_KEY, undefined);
     assert.throws(() => parseEnv({ VONAGE_PRIVATE_KEY: join(dir, 'missing.key') }), /VONAGE_PRIVATE_KEY: must be the PEM private key or the path of its file/);
-    assert.throws(() => parseEnv({ VONAGE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' }), /VONAGE_PRIVATE_KEY: is not a readable PEM private key/);
+    const garbled = '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----';
+    assert.throws(() => parseEnv({ VONAGE_PRIVATE_KEY: garbled }), /VONAGE_PRIVATE_KEY: is not a readable PEM private key/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -103,7 +103,8 @@ test('agent audio: mu-law chunks of any size reach the caller as exact 640-byte 
     let needed = -4; // the streaming resampler holds back one input sample (two output samples) until the next chunk
     chunks.forEach((c, i) => {
       needed += c.length * 4;
-      assert.ok(receivedAtNotify[i]! >= needed && receivedAtNotify[i]! < needed + 640, `notify ${i} after ${receivedAtNotify[i]} bytes, audio ends at ${needed}`);
+      const at = receivedAtNotify[i]!;
+      assert.ok(at >= needed && at < needed + 640, `notify ${i} after ${at} bytes, audio ends at ${needed}`);
     });
     assert.equal(receivedAtNotify.at(-1), expectedFrames.length * 640, 'the end-of-reply notify follows the padded last message');
     assert.equal(call.stats.marksEchoed, chunks.length + 1);
@@ -147,7 +148,8 @@ test('barge-in: clear empties Vonage\'s buffer, no agent audio follows it, dropp
     agent.send({ type: 'AgentAudioDone' });
     await h.waitForEvent('turn', (e) => e.turn.role === 'assistant' && e.turn.text === 'Sure.');
     const fresh = new AgentAudioEncoder(16000);
-    assert.ok(Buffer.concat(call.received.slice(before)).equals(Buffer.concat([...fresh.push(randomBytes(800, 5)), fresh.flush()!])), 'the next reply starts on a fresh message');
+    const expected = Buffer.concat([...fresh.push(randomBytes(800, 5)), fresh.flush()!]);
+    assert.ok(Buffer.concat(call.received.slice(before)).equals(expected), 'the next reply starts on a fresh message');
     call.hangUp();
     const ended = await h.waitForEvent('call_ended');
     assert.equal(ended.summary.interruptions, 1);

@@ -11,7 +11,12 @@ import { VonageCaller, vonageJwt } from '../../src/simulate/vonage-caller.js';
 import type { StatusCallback } from '../../src/store/types.js';
 import { SECRET, startVonage, type VonageHarness } from './harness.js';
 
-const CALL = { to: '15559870000', from: '15551230000', uuid: '63f61863-4a51-4f6b-86e1-46edebcf9356', conversation_uuid: 'CON-f972836a-550f-45fa-956c-12a2ab5b7d22' };
+const CALL = {
+  to: '15559870000',
+  from: '15551230000',
+  uuid: '63f61863-4a51-4f6b-86e1-46edebcf9356',
+  conversation_uuid: 'CON-f972836a-550f-45fa-956c-12a2ab5b7d22',
+};
 const now = () => Math.floor(Date.now() / 1000);
 const hashOf = (payload: object) => createHash('sha256').update(JSON.stringify(payload)).digest('hex');
 
@@ -64,7 +69,12 @@ test('the answer webhook: Vonage\'s JWT over these query parameters is accepted;
     // POST (answer_method POST): payload_hash covers the JSON body.
     const body = JSON.stringify(CALL);
     const post = (payload: string, token: string) =>
-      h.server.app.inject({ method: 'POST', url: '/vonage/incoming-call', payload, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+      h.server.app.inject({
+        method: 'POST',
+        url: '/vonage/incoming-call',
+        payload,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      });
     assert.equal((await post(body, vonageJwt(SECRET, CALL))).statusCode, 200);
     assert.equal((await post(JSON.stringify({ ...CALL, from: '15550000000' }), vonageJwt(SECRET, CALL))).statusCode, 403, 'a tampered body');
     assert.equal((await post('{"uuid":', vonageJwt(SECRET, CALL))).statusCode, 400, 'a body that is not JSON');
@@ -93,12 +103,17 @@ test('the media socket: Vonage\'s JWT on the handshake and the per-call token in
       ['not a bearer token', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }],
     ];
     for (const [what, headers] of handshakes) {
-      await assert.rejects(VonageCaller.connect({ socketUrl: url, headers: { call_uuid: CALL.uuid }, handshakeHeaders: headers }), /socket handshake refused: HTTP 403/, what);
+      const connecting = VonageCaller.connect({ socketUrl: url, headers: { call_uuid: CALL.uuid }, handshakeHeaders: headers });
+      await assert.rejects(connecting, /socket handshake refused: HTTP 403/, what);
     }
 
     // Signed handshakes whose websocket:connected lacks the token for its call uuid: closed before any audio is bridged.
     const tokens = new VonageCallTokens(SECRET);
-    const wrong: Array<Record<string, string>> = [{ call_uuid: CALL.uuid }, { call_uuid: CALL.uuid, token: 'forged' }, { call_uuid: CALL.uuid, token: tokens.issue('another-call') }];
+    const wrong: Array<Record<string, string>> = [
+      { call_uuid: CALL.uuid },
+      { call_uuid: CALL.uuid, token: 'forged' },
+      { call_uuid: CALL.uuid, token: tokens.issue('another-call') },
+    ];
     for (const headers of wrong) {
       const socket = await VonageCaller.connect({ socketUrl: url, headers, signatureSecret: SECRET });
       const closed = new Promise<[number, string]>((resolve) => socket.once('closed', (code, reason) => resolve([code, reason])));
@@ -110,7 +125,7 @@ test('the media socket: Vonage\'s JWT on the handshake and the per-call token in
   }
 });
 
-test('the event webhook is the status callback: signed events are kept (the socket\'s under the caller\'s uuid, without the token); others refused', async () => {
+test('the event webhook is the status callback: signed events are kept (the socket\'s under the caller\'s uuid, no token); others refused', async () => {
   const kept: StatusCallback[] = [];
   const h = await startVonage({ signatureSecret: SECRET, store: { recordStatusCallback: async (c) => void kept.push(c) } });
   try {

@@ -41,7 +41,12 @@ export class VonageApiRecorder {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        const request: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', body: text ? JSON.parse(text) : undefined, jwt: recorder.#readJwt(req.headers.authorization) };
+        const request: RecordedRequest = {
+          method: req.method ?? '',
+          path: req.url ?? '',
+          body: text ? JSON.parse(text) : undefined,
+          jwt: recorder.#readJwt(req.headers.authorization),
+        };
         recorder.requests.push(request);
         const { status, body } = recorder.#answer(request);
         res.writeHead(status, body ? { 'content-type': 'application/json' } : {}).end(body ? JSON.stringify(body) : undefined);
@@ -94,7 +99,10 @@ export class VonageApiRecorder {
   }
 
   #answer(request: RecordedRequest): { status: number; body?: object } {
-    if (this.failWith) return { status: this.failWith.status, body: { type: 'https://developer.nexmo.com/api-errors', title: this.failWith.title, detail: this.failWith.detail } };
+    if (this.failWith) {
+      const { status, title, detail } = this.failWith;
+      return { status, body: { type: 'https://developer.nexmo.com/api-errors', title, detail } };
+    }
     if (request.method === 'POST' && request.path === '/v1/calls') {
       return { status: 201, body: { uuid: '11111111-2222-3333-4444-555555555555', status: 'started', direction: 'outbound', conversation_uuid: 'CON-0001' } };
     }
