@@ -24,6 +24,7 @@ import { twilioOutbound } from './twilio/call-routes.js';
 import { outboundCallRoutes } from './api/outbound-calls.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
+import { vonageClientFromEnv, vonageFromEnv } from './vonage/index.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -70,6 +71,10 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
 
   const liveCalls = new LiveCalls(systemClock);
   const outbound = twilioOutbound({ env, client: twilio, recordStatus: (cb) => store.recordStatusCallback(cb), calls: liveCalls });
+  // Vonage answers calls on /vonage/*; hang-up, transfer and outbound calls need its application credentials.
+  const vonage = vonageClientFromEnv(env);
+  const vonageCarrier = vonageFromEnv(env, { client: vonage, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger });
+
   const server = await buildServer({
     env,
     liveCalls,
@@ -83,6 +88,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    carriers: [vonageCarrier],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });

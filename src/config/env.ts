@@ -1,6 +1,7 @@
 // Process configuration from environment variables (and `.env` when present), validated once at
 // startup. Every problem is reported with the variable's name and what is wrong with it.
-import { existsSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -21,6 +22,23 @@ const httpsUrl = optionalString.pipe(
 );
 
 export const PhoneNumber = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +15551234567');
+
+/** The PEM itself (newlines may be written as the two characters \n, as .env files do), or the path of the file holding it; validated, kept as PEM text. */
+const privateKeyPem = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const pem = v.startsWith('-----BEGIN') ? v.replaceAll('\\n', '\n') : existsSync(v) ? readFileSync(v, 'utf8') : undefined;
+  if (pem === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be the PEM private key or the path of its file (no such file)' });
+    return z.NEVER;
+  }
+  try {
+    createPrivateKey(pem);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a readable PEM private key' });
+    return z.NEVER;
+  }
+  return pem;
+});
 
 const wsUrl = optionalString.pipe(
   z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL').optional(),
@@ -44,6 +62,12 @@ export const EnvSchema = z.object({
   TWILIO_PHONE_NUMBER: optionalString,
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
   TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /** Vonage Voice API: the application (its REST calls are signed with the private key) and the account's signature secret (webhooks). */
+  VONAGE_APPLICATION_ID: optionalString.pipe(z.string().uuid('must be the application ID (a UUID) from the Vonage dashboard').optional()),
+  VONAGE_PRIVATE_KEY: privateKeyPem,
+  VONAGE_SIGNATURE_SECRET: optionalString,
+  /** The Vonage number outbound calls come from. */
+  VONAGE_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   CLINIC_CONFIG: z.string().default('config/clinic.json'),
   DATABASE_URL: z.string().default('data/phone-agent.db'),
   ADMIN_TOKEN: optionalString,
