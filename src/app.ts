@@ -20,6 +20,9 @@ import { twilioCallControl } from './twilio/call-control.js';
 import { callRoutes } from './twilio/call-routes.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
+import { telnyxCarrier } from './telnyx/carrier.js';
+import { telnyxCallControl } from './telnyx/call-control.js';
+import { TelnyxRestClient } from './telnyx/rest-client.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -75,6 +78,16 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    carriers: [
+      telnyxCarrier({
+        env,
+        events,
+        store,
+        control: env.TELNYX_API_KEY
+          ? telnyxCallControl({ client: new TelnyxRestClient({ apiKey: env.TELNYX_API_KEY }), transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger })
+          : undefined,
+      }),
+    ],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });
