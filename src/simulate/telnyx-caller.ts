@@ -82,7 +82,11 @@ export class TelnyxCaller extends EventEmitter<SimulatedCallEvents> implements S
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`stream handshake refused: HTTP ${res.statusCode}`)));
+      ws.once('unexpected-response', (req, res) => {
+        // With this listener ws leaves the refused request open; ending it lets the server close.
+        req.destroy();
+        reject(new Error(`stream handshake refused: HTTP ${res.statusCode}`));
+      });
     });
     const call = new TelnyxCaller(ws, options);
     call.#send({ event: 'connected', version: '1.0.0' });

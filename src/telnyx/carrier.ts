@@ -2,7 +2,7 @@
 // status callbacks, registered through ServerOptions.carriers.
 //
 //   POST /telnyx/incoming-call   the TeXML application's webhook (signed): answers <Connect><Stream>
-//   WS   /telnyx/media-stream/:token   the stream the answer names (the token gates the upgrade and the call)
+//   WS   /telnyx/media-stream/<token>   the stream the answer names (the token gates the upgrade and the call)
 //   POST /telnyx/stream-status   the stream's started/stopped/failed reports, kept in the call's record
 //   POST /telnyx/status          call progress of outbound calls, kept in the store
 //
@@ -87,17 +87,21 @@ export function telnyxCarrier(options: TelnyxCarrierOptions) {
       });
     });
 
+    // A wildcard, not a :token parameter: the router refuses parameters over 100 characters (414), and a
+    // token carrying a `v3:…` call id is longer.
+    const tokenOf = (request: FastifyRequest): string | undefined => (request.params as { '*'?: string })['*'];
+
     /** Refuses the upgrade (403) unless the path carries a fresh token of ours, when checks are on. */
     const verifyUpgrade = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
       if (!tokens) return undefined;
-      const token = (request.params as { token?: string }).token;
+      const token = tokenOf(request);
       if (token && tokens.callOf(token) !== undefined) return undefined;
       request.log.warn({ refusal: token ? 'invalid or expired' : 'missing' }, 'refused a Telnyx media stream upgrade');
       return reply.code(403).send({ error: 'Forbidden', message: token ? 'invalid or expired stream token' : 'a stream token is required' });
     };
 
     const accept = (socket: Parameters<typeof acceptTelnyxMediaStream>[0], request: FastifyRequest): void => {
-      const token = (request.params as { token?: string }).token;
+      const token = tokenOf(request);
       const tokenCall = tokens && token ? tokens.callOf(token) : undefined;
       acceptTelnyxMediaStream(socket, {
         ...context,
@@ -106,6 +110,6 @@ export function telnyxCarrier(options: TelnyxCarrierOptions) {
       });
     };
     app.get(TELNYX_MEDIA_STREAM_PATH, { websocket: true, preValidation: verifyUpgrade }, accept);
-    app.get(`${TELNYX_MEDIA_STREAM_PATH}/:token`, { websocket: true, preValidation: verifyUpgrade }, accept);
+    app.get(`${TELNYX_MEDIA_STREAM_PATH}/*`, { websocket: true, preValidation: verifyUpgrade }, accept);
   };
 }
