@@ -66,6 +66,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   }
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
+  const telnyx = env.TELNYX_API_KEY ? new TelnyxRestClient({ apiKey: env.TELNYX_API_KEY }) : undefined;
 
   const server = await buildServer({
     env,
@@ -83,9 +84,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         env,
         events,
         store,
-        control: env.TELNYX_API_KEY
-          ? telnyxCallControl({ client: new TelnyxRestClient({ apiKey: env.TELNYX_API_KEY }), transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger })
-          : undefined,
+        control: telnyx && telnyxCallControl({ client: telnyx, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
       }),
     ],
     plugins: [

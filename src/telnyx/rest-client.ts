@@ -41,7 +41,8 @@ export class TelnyxRestClient {
 
   /** Update call (form-encoded, CamelCase keys): `Status=completed` ends it, `Texml=…` replaces its instructions. */
   async updateTexmlCall(accountSid: string, callSid: string, fields: Record<string, string>): Promise<void> {
-    await this.#request(`/texml/Accounts/${segment(accountSid)}/Calls/${segment(callSid)}`, 'application/x-www-form-urlencoded', new URLSearchParams(fields).toString());
+    const path = `/texml/Accounts/${segment(accountSid)}/Calls/${segment(callSid)}`;
+    await this.#request(path, 'application/x-www-form-urlencoded', new URLSearchParams(fields).toString());
   }
 
   /** Initiate an outbound call: Telnyx dials `To` and, once answered, fetches TeXML from `Url`. */
@@ -66,7 +67,9 @@ export class TelnyxRestClient {
     } catch {
       // Not JSON (a proxy's error page): the status says enough.
     }
-    if (!response.ok) throw new TelnyxApiError(response.status, `Telnyx answered ${response.status}: ${errorDetail(parsed) ?? (text.slice(0, 200) || response.statusText)}`);
+    if (!response.ok) {
+      throw new TelnyxApiError(response.status, `Telnyx answered ${response.status}: ${errorDetail(parsed) ?? (text.slice(0, 200) || response.statusText)}`);
+    }
     return parsed;
   }
 }

@@ -177,7 +177,8 @@ test('bad input is logged and survived; a wrong stream id is not played; another
     const { call, agent } = await h.connectedTelnyxCall();
     call.sendRaw('{not json');
     call.sendRaw(Buffer.from([1, 2, 3]));
-    call.sendRaw(JSON.stringify({ event: 'media', stream_id: 'someone-else', media: { track: 'inbound', chunk: '1', payload: randomBytes(160, 4).toString('base64') } }));
+    const stray = randomBytes(160, 4).toString('base64');
+    call.sendRaw(JSON.stringify({ event: 'media', stream_id: 'someone-else', media: { track: 'inbound', chunk: '1', payload: stray } }));
     call.sendRaw(JSON.stringify({ event: 'media', stream_id: call.streamSid, media: { track: 'inbound', chunk: '1' } }));
     call.sendRaw(JSON.stringify({ event: 'dtmf', stream_id: call.streamSid, dtmf: { digit: 'xx' } }));
     call.sendRaw(JSON.stringify({ event: 'surprise' }));

@@ -98,8 +98,10 @@ export class TelnyxApiRecorder {
         };
         recorder.requests.push(request);
         const failure = recorder.failWith;
-        if (failure) res.writeHead(failure.status, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: '90018', title: 'Error', detail: failure.detail }] }));
-        else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: 'v3:created-call', status: 'queued', account_sid: ACCOUNT }));
+        const [status, answer] = failure
+          ? [failure.status, { errors: [{ code: '90018', title: 'Error', detail: failure.detail }] }]
+          : [200, { sid: 'v3:created-call', status: 'queued', account_sid: ACCOUNT }];
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
         recorder.#listeners.forEach((l) => l());
       });
     });
