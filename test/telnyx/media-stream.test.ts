@@ -4,9 +4,8 @@
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import assert from 'node:assert/strict';
-import { alawEncode } from '../../src/audio/alaw.js';
+import { alawDecode, alawEncode } from '../../src/audio/alaw.js';
 import { mulawDecode, mulawEncode, MULAW_SILENCE } from '../../src/audio/mulaw.js';
-import { alawDecode } from '../../src/audio/alaw.js';
 import { dtmfText } from '../../src/engine/think/dtmf.js';
 import { randomBytes, sleep } from '../helpers/bridge-harness.js';
 import { startTelnyxBridge } from './telnyx-harness.js';
