@@ -25,6 +25,9 @@ import { outboundCallRoutes } from './api/outbound-calls.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
 import { vonageClientFromEnv, vonageFromEnv } from './vonage/index.js';
+import { telnyxCarrier } from './telnyx/carrier.js';
+import { telnyxCallControl } from './telnyx/call-control.js';
+import { TelnyxRestClient } from './telnyx/rest-client.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -68,6 +71,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   }
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
+  const telnyx = env.TELNYX_API_KEY ? new TelnyxRestClient({ apiKey: env.TELNYX_API_KEY }) : undefined;
 
   const liveCalls = new LiveCalls(systemClock);
   const outbound = twilioOutbound({ env, client: twilio, recordStatus: (cb) => store.recordStatusCallback(cb), calls: liveCalls });
@@ -88,7 +92,13 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
-    carriers: [vonageCarrier],
+    carriers: [
+      vonageCarrier,
+      telnyxCarrier({
+        env,
+        control: telnyx && telnyxCallControl({ client: telnyx, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+      }),
+    ],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });

@@ -209,7 +209,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   });
 
   const recordStatus = options.recordStatus ?? (async () => undefined);
-  for (const carrier of options.carriers ?? []) await carrier(app, { startCall, draining: () => draining, recordStatus, clock, logger, metrics });
+  for (const carrier of options.carriers ?? []) await carrier(app, { startCall, draining: () => draining, events, recordStatus, clock, logger, metrics });
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   async function waitForCalls(timeoutMs: number): Promise<void> {

@@ -60,6 +60,19 @@ export const EnvSchema = z.object({
   TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().startsWith('AC', 'must be the account SID, which starts with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_PHONE_NUMBER: optionalString,
+  /** Telnyx: hang-up, transfer and outbound calls through its REST API; also the secret behind the stream tokens. */
+  TELNYX_API_KEY: optionalString,
+  /** Telnyx: the account's Ed25519 public key (Mission Control, Keys & Credentials); turns signature checks on. */
+  TELNYX_PUBLIC_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v), 'must be the base64 Ed25519 public key from the Telnyx portal (44 characters, 32 bytes)')
+      .optional(),
+  ),
+  /** Telnyx outbound calls: the account's id (the TeXML API's AccountSid), the TeXML application and the number to call from. */
+  TELNYX_ACCOUNT_SID: optionalString,
+  TELNYX_TEXML_APP_ID: optionalString,
+  TELNYX_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
   TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Vonage Voice API: the application (its REST calls are signed with the private key) and the account's signature secret (webhooks). */

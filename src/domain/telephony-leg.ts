@@ -2,7 +2,7 @@
 // agent's audio out. Each carrier (Twilio Media Streams first) implements a TelephonyLeg and owns its
 // wire protocol: framing, playback-acknowledgement naming, socket tuning, stream ids. The core sees
 // audio, keypad digits, playback acknowledgements and the stream's end, never a carrier's messages.
-import type { CallDirection } from './call.js';
+import type { CallDirection, CallEventSink } from './call.js';
 import type { CallControl, ControlledCall } from './call-control.js';
 import type { StatusCallback } from './dialer.js';
 import type { Clock } from './clock.js';
@@ -67,6 +67,8 @@ export interface CarrierContext {
   startCall: StartCall;
   /** The server is draining: answer new calls' webhooks with 503 so the carrier tries elsewhere. */
   draining(): boolean;
+  /** The call events bus: a carrier's reports about a call (stream status) join the call's record. */
+  events: CallEventSink;
   /** Keeps a carrier's progress report with the call's record. */
   recordStatus(callback: StatusCallback): Promise<void>;
   clock: Clock;

@@ -226,7 +226,7 @@ test('bad input is counted and survived; a garbage flood, a wrong format and a v
     await sleep(50);
     call.ws.terminate();
     const ended = await h.waitForEvent('call_ended', (e) => e.callSid === call.callSid);
-    assert.equal(ended.summary.outcome, 'twilio_disconnected');
+    assert.equal(ended.summary.outcome, 'carrier_disconnected');
     assert.match(ended.summary.reason!, /vonage connection closed \(1006\)/);
 
     assert.ok(bystander.open, 'other calls are untouched');
