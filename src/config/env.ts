@@ -42,6 +42,22 @@ export const EnvSchema = z.object({
   TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().startsWith('AC', 'must be the account SID, which starts with AC').optional()),
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_PHONE_NUMBER: optionalString,
+  /** SignalWire (cXML): REST control and outbound calls need the project, its API token and the space; webhook checks need the signing key. */
+  SIGNALWIRE_PROJECT_ID: optionalString,
+  SIGNALWIRE_API_TOKEN: optionalString,
+  SIGNALWIRE_SPACE_URL: optionalString.pipe(
+    z
+      .string()
+      .transform((v) => v.replace(/^https?:\/\//, '').replace(/\/+$/, ''))
+      .pipe(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be the space host name, such as example.signalwire.com'))
+      .optional(),
+  ),
+  SIGNALWIRE_SIGNING_KEY: optionalString,
+  SIGNALWIRE_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /** Plivo: the auth token checks V3 signatures; with the auth ID it also drives REST control and outbound calls. */
+  PLIVO_AUTH_ID: optionalString.pipe(z.string().regex(/^[MS]A[A-Z0-9]{18}$/, 'must be the 20-character auth ID (MA… or SA…) from the Plivo console').optional()),
+  PLIVO_AUTH_TOKEN: optionalString,
+  PLIVO_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
   TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   CLINIC_CONFIG: z.string().default('config/clinic.json'),
