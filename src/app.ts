@@ -20,6 +20,10 @@ import { twilioCallControl } from './twilio/call-control.js';
 import { callRoutes } from './twilio/call-routes.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
+import { signalWireCarrier } from './signalwire/routes.js';
+import { signalWireClientFromEnv } from './signalwire/from-env.js';
+import { plivoCarrier } from './plivo/routes.js';
+import { plivoClientFromEnv } from './plivo/from-env.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -75,6 +79,23 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    // Carriers beyond Twilio: their routes answer with signature checks off (one warning each) until their credentials are set.
+    carriers: [
+      signalWireCarrier({
+        publicUrl: env.PUBLIC_URL,
+        signingKey: env.SIGNALWIRE_SIGNING_KEY,
+        client: signalWireClientFromEnv(env),
+        transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
+        store,
+      }),
+      plivoCarrier({
+        publicUrl: env.PUBLIC_URL,
+        authToken: env.PLIVO_AUTH_TOKEN,
+        client: plivoClientFromEnv(env),
+        transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
+        store,
+      }),
+    ],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });

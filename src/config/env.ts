@@ -55,7 +55,12 @@ export const EnvSchema = z.object({
   SIGNALWIRE_SIGNING_KEY: optionalString,
   SIGNALWIRE_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Plivo: the auth token checks V3 signatures; with the auth ID it also drives REST control and outbound calls. */
-  PLIVO_AUTH_ID: optionalString.pipe(z.string().regex(/^[MS]A[A-Z0-9]{18}$/, 'must be the 20-character auth ID (MA… or SA…) from the Plivo console').optional()),
+  PLIVO_AUTH_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[MS]A[A-Z0-9]{18}$/, 'must be the 20-character auth ID (MA… or SA…) from the Plivo console')
+      .optional(),
+  ),
   PLIVO_AUTH_TOKEN: optionalString,
   PLIVO_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */

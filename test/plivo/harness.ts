@@ -26,7 +26,7 @@ export interface PlivoHarness {
 }
 
 /** V3 headers for a request to `url`, as Plivo sends them. */
-export function signedHeaders(authToken: string, method: 'GET' | 'POST', url: string, params: Record<string, string> = {}, nonce = '12345678901234567890') {
+export function signedHeaders(authToken: string, method: 'GET' | 'POST', url: string, params: Record<string, string> = {}, nonce = '1234567890') {
   return { [SIGNATURE_HEADER]: plivoSignature(authToken, method, url, nonce, params), [NONCE_HEADER]: nonce };
 }
 
@@ -57,7 +57,8 @@ export async function startPlivo(
       return { call, agent };
     },
     post(path, fields, authToken) {
-      const headers = { 'content-type': 'application/x-www-form-urlencoded', ...(authToken ? signedHeaders(authToken, 'POST', `${PUBLIC}${path}`, fields) : {}) };
+      const signed = authToken ? signedHeaders(authToken, 'POST', `${PUBLIC}${path}`, fields) : {};
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signed };
       return bridge.server.app.inject({ method: 'POST', url: path, headers, payload: new URLSearchParams(fields).toString() });
     },
     async close() {

@@ -8,10 +8,11 @@ import { dtmfText } from '../../src/engine/think/dtmf.js';
 import { capturedLogger } from '../signalwire/harness.js';
 import { startPlivo } from './harness.js';
 
-test('caller audio reaches the agent byte-exact; agent audio reaches the caller byte-exact as mu-law playAudio, each chunk with a checkpoint Plivo answers', async () => {
+test('audio byte-exact both ways: caller media to the agent; agent audio as mu-law playAudio, each chunk with a checkpoint Plivo answers', async () => {
   const plivo = await startPlivo();
   try {
-    const { call, agent } = await plivo.connectedCall({ realtimePlayout: false, extraHeaders: { From: '14155550100', To: '14155550199', Direction: 'inbound' } });
+    const extraHeaders = { From: '14155550100', To: '14155550199', Direction: 'inbound' };
+    const { call, agent } = await plivo.connectedCall({ realtimePlayout: false, extraHeaders });
     const spoken = randomBytes(160 * 20, 11);
     for (let i = 0; i < 20; i++) call.sendFrame(spoken.subarray(i * 160, (i + 1) * 160));
     await agent.waitForAudioBytes(spoken.length);
@@ -41,7 +42,7 @@ test('caller audio reaches the agent byte-exact; agent audio reaches the caller 
   }
 });
 
-test('barge-in: clearAudio reaches Plivo at once, no audio of the interrupted reply follows, the dropped checkpoints stay unanswered, and the next reply is heard', async () => {
+test('barge-in: clearAudio reaches Plivo at once, no interrupted audio follows, dropped checkpoints stay unanswered, the next reply is heard', async () => {
   const plivo = await startPlivo();
   try {
     const { call, agent } = await plivo.connectedCall();
@@ -125,12 +126,14 @@ test('bad input is counted, logged and survived; a wrong stream id is refused; a
     const other = '00000000-0000-4000-8000-00000000dead';
     call.sendRaw('{not json');
     call.sendRaw(JSON.stringify({ event: 'stop' })); // Plivo has no stop: unknown
-    call.sendRaw(JSON.stringify({ event: 'media', streamId: other, media: { track: 'inbound', timestamp: '1', chunk: 1, payload: randomBytes(160).toString('base64') } }));
+    const payload = randomBytes(160).toString('base64');
+    call.sendRaw(JSON.stringify({ event: 'media', streamId: other, media: { track: 'inbound', timestamp: '1', chunk: 1, payload } }));
     call.sendRaw(JSON.stringify({ event: 'media', streamId: call.streamSid, media: { track: 'inbound' } }));
     call.sendRaw(JSON.stringify({ event: 'dtmf', streamId: other, dtmf: { digit: '7' } }));
     call.sendRaw(JSON.stringify({ event: 'dtmf', streamId: call.streamSid, dtmf: { digit: '77' } }));
     call.sendRaw(JSON.stringify({ event: 'playedStream', streamId: other, name: 'g0.1' }));
-    call.sendRaw(JSON.stringify({ event: 'start', sequenceNumber: 9, start: { callId: 'x', streamId: other, mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000 } } }));
+    const mediaFormat = { encoding: 'audio/x-mulaw', sampleRate: 8000 };
+    call.sendRaw(JSON.stringify({ event: 'start', sequenceNumber: 9, start: { callId: 'x', streamId: other, mediaFormat } }));
     call.sendRaw('x'.repeat(100 * 1024));
     call.sendRaw(randomBytes(320));
     const frame = randomBytes(160, 77);

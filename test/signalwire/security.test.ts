@@ -37,15 +37,26 @@ test('POST /signalwire/incoming-call: a signed webhook gets the cXML; any change
     const ok = await sw.post(INCOMING, CALL, SIGNING_KEY);
     assert.equal(ok.statusCode, 200);
     assert.match(ok.headers['content-type'] as string, /text\/xml/);
-    assert.match(
+    const token = /authBearerToken="([\w-]+\.\d+\.[\w-]{43})"/.exec(ok.body)?.[1];
+    assert.ok(token, ok.body);
+    assert.equal(
       ok.body,
-      /^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Connect><Stream url="wss:\/\/agent\.example\.com\/signalwire\/media-stream" authBearerToken="[\w-]+\.\d+\.[\w-]{43}" statusCallback="https:\/\/agent\.example\.com\/signalwire\/stream-status" statusCallbackMethod="POST"><Parameter name="CallSid" value="76ac3c36-56da-4a3e-a0d6-b5f8df6da9ad"\/><Parameter name="From" value="\+15551230000"\/><Parameter name="To" value="\+15559870000"\/><Parameter name="Direction" value="inbound"\/><\/Stream><\/Connect><\/Response>$/,
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Connect>' +
+        `<Stream url="wss://agent.example.com/signalwire/media-stream" authBearerToken="${token}" ` +
+        'statusCallback="https://agent.example.com/signalwire/stream-status" statusCallbackMethod="POST">' +
+        '<Parameter name="CallSid" value="76ac3c36-56da-4a3e-a0d6-b5f8df6da9ad"/><Parameter name="From" value="+15551230000"/>' +
+        '<Parameter name="To" value="+15559870000"/><Parameter name="Direction" value="inbound"/></Stream></Connect></Response>',
     );
 
     const url = `${PUBLIC}${INCOMING}`;
     const good = signalWireSignature(SIGNING_KEY, url, CALL);
     const inject = (fields: Record<string, string>, headers: Record<string, string>, path = INCOMING) =>
-      sw.bridge.server.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: new URLSearchParams(fields).toString() });
+      sw.bridge.server.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams(fields).toString(),
+      });
     const flipped = good.slice(0, 5) + (good[5] === 'A' ? 'B' : 'A') + good.slice(6);
     const refusals: Array<[string, Record<string, string>, Record<string, string>, string?]> = [
       ['unsigned', CALL, {}],
@@ -81,7 +92,8 @@ test('the stream handshake needs the bearer token of a signed webhook; the start
     const forged = token.slice(0, -2) + (token.at(-2) === 'A' ? 'B' : 'A') + token.at(-1);
     const expired = new StreamTokens(SIGNING_KEY, () => Date.now() - 11 * 60_000).issue(CALL.CallSid);
     const otherKey = new StreamTokens('another-signing-key').issue(CALL.CallSid);
-    for (const [what, bearerToken] of [['no token', undefined], ['a forged token', forged], ['an expired token', expired], ['another key', otherKey]] as const) {
+    const tokens = [['no token', undefined], ['a forged token', forged], ['an expired token', expired], ['another key', otherKey]] as const;
+    for (const [what, bearerToken] of tokens) {
       await assert.rejects(sw.call({ callSid: CALL.CallSid, bearerToken }), /stream handshake refused: HTTP 403/, what);
     }
 
