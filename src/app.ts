@@ -28,6 +28,10 @@ import { vonageClientFromEnv, vonageFromEnv } from './vonage/index.js';
 import { telnyxCarrier } from './telnyx/carrier.js';
 import { telnyxCallControl } from './telnyx/call-control.js';
 import { TelnyxRestClient } from './telnyx/rest-client.js';
+import { signalWireCarrier } from './signalwire/routes.js';
+import { signalWireClientFromEnv } from './signalwire/from-env.js';
+import { plivoCarrier } from './plivo/routes.js';
+import { plivoClientFromEnv } from './plivo/from-env.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -92,11 +96,24 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    // Carriers beyond Twilio: their routes answer with signature checks off (one warning each) until their credentials are set.
     carriers: [
       vonageCarrier,
       telnyxCarrier({
         env,
         control: telnyx && telnyxCallControl({ client: telnyx, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+      }),
+      signalWireCarrier({
+        publicUrl: env.PUBLIC_URL,
+        signingKey: env.SIGNALWIRE_SIGNING_KEY,
+        client: signalWireClientFromEnv(env),
+        transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
+      }),
+      plivoCarrier({
+        publicUrl: env.PUBLIC_URL,
+        authToken: env.PLIVO_AUTH_TOKEN,
+        client: plivoClientFromEnv(env),
+        transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
       }),
     ],
     plugins: [

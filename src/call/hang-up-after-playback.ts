@@ -21,6 +21,7 @@ export class HangUpAfterPlayback {
   #requestedAt: number | undefined;
   #outcome: CallOutcome = 'agent_hangup';
   #timer: unknown;
+  #cancelled = false;
 
   constructor(options: HangUpAfterPlaybackOptions) {
     this.#opts = options;
@@ -35,6 +36,7 @@ export class HangUpAfterPlayback {
     this.#outcome = outcome;
     this.#timer = clock.setTimeout(() => {
       this.check();
+      if (this.#cancelled) return; // the check hung up
       this.#timer = clock.setTimeout(() => this.#opts.hangUp(this.#outcome, `${reason} (playback not confirmed)`), PLAYBACK_NOT_CONFIRMED_MS);
     }, this.#graceMs);
     return true;
@@ -48,6 +50,7 @@ export class HangUpAfterPlayback {
   }
 
   cancel(): void {
+    this.#cancelled = true;
     this.#opts.clock.clearTimeout(this.#timer);
   }
 }

@@ -73,6 +73,27 @@ export const EnvSchema = z.object({
   TELNYX_ACCOUNT_SID: optionalString,
   TELNYX_TEXML_APP_ID: optionalString,
   TELNYX_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /** SignalWire (cXML): REST control and outbound calls need the project, its API token and the space; webhook checks need the signing key. */
+  SIGNALWIRE_PROJECT_ID: optionalString,
+  SIGNALWIRE_API_TOKEN: optionalString,
+  SIGNALWIRE_SPACE_URL: optionalString.pipe(
+    z
+      .string()
+      .transform((v) => v.replace(/^https?:\/\//, '').replace(/\/+$/, ''))
+      .pipe(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be the space host name, such as example.signalwire.com'))
+      .optional(),
+  ),
+  SIGNALWIRE_SIGNING_KEY: optionalString,
+  SIGNALWIRE_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /** Plivo: the auth token checks V3 signatures; with the auth ID it also drives REST control and outbound calls. */
+  PLIVO_AUTH_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[MS]A[A-Z0-9]{18}$/, 'must be the 20-character auth ID (MA… or SA…) from the Plivo console')
+      .optional(),
+  ),
+  PLIVO_AUTH_TOKEN: optionalString,
+  PLIVO_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
   TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Vonage Voice API: the application (its REST calls are signed with the private key) and the account's signature secret (webhooks). */
@@ -110,7 +131,13 @@ export const EnvSchema = z.object({
   // Call policies: silence prompts and the idle hang-up (0 turns prompts off), and the call's time limit (0: none).
   IDLE_PROMPT_MS: z.coerce.number().int().min(0).max(600_000).refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000').default(8000),
   IDLE_PROMPTS_BEFORE_HANGUP: z.coerce.number().int().min(0).max(10).default(2),
-  MAX_CALL_DURATION_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000').default(1_800_000),
+  MAX_CALL_DURATION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000')
+    .default(1_800_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
