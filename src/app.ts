@@ -20,6 +20,7 @@ import { twilioCallControl } from './twilio/call-control.js';
 import { callRoutes } from './twilio/call-routes.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
+import { AudioSocketCarrier } from './audiosocket/carrier.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -64,6 +65,9 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
 
+  // Asterisk's AudioSocket listens on its own TCP port; the log line "audiosocket listening" names it.
+  const audiosocket = env.AUDIOSOCKET_PORT === undefined ? undefined : new AudioSocketCarrier({ host: env.AUDIOSOCKET_HOST, port: env.AUDIOSOCKET_PORT });
+
   const server = await buildServer({
     env,
     settings,
@@ -75,6 +79,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    carriers: [...(audiosocket ? [audiosocket.register] : [])],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });

@@ -44,6 +44,10 @@ export const EnvSchema = z.object({
   TWILIO_PHONE_NUMBER: optionalString,
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
   TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /** Asterisk AudioSocket: the TCP port its AudioSocket() application connects to (unset: no listener; 0 picks one). */
+  AUDIOSOCKET_PORT: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'must be a TCP port number (0 picks a free one)' }).int().min(0).max(65535).optional()),
+  /** The address the AudioSocket listener binds: AudioSocket has no authentication, so loopback unless Asterisk is elsewhere. */
+  AUDIOSOCKET_HOST: z.string().default('127.0.0.1'),
   CLINIC_CONFIG: z.string().default('config/clinic.json'),
   DATABASE_URL: z.string().default('data/phone-agent.db'),
   ADMIN_TOKEN: optionalString,
