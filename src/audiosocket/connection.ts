@@ -77,13 +77,25 @@ export function acceptAudioSocketConnection(socket: Socket, opts: AudioSocketCon
   let call: LegEvents | undefined;
   let leg: AudioSocketLeg | undefined;
   let uuid: string | undefined;
+  let claimed = false;
   /** The call has been told the stream is over (stopped, closed or failed): it hears nothing more. */
   let ended = false;
   socket.setNoDelay(true);
   socket.setTimeout(UUID_TIMEOUT_MS);
 
+  /**
+   * The UUID is free again as soon as either side has ended the connection: a dialplan that runs
+   * AudioSocket() again with the same UUID may connect before this socket has finished closing.
+   */
+  function release(): void {
+    if (!claimed || !uuid) return;
+    claimed = false; // once: by then another connection may hold the same UUID
+    opts.release(uuid);
+  }
+
   function refuse(reason: string): void {
     reader.stop();
+    release();
     opts.logger.warn({ remote, uuid, reason }, 'closing audiosocket connection');
     hangUp(socket);
   }
@@ -104,7 +116,8 @@ export function acceptAudioSocketConnection(socket: Socket, opts: AudioSocketCon
     const id = uuidString(payload);
     if (!opts.claim(id)) return refuse(`UUID ${id} belongs to a live call (give each call its own, e.g. \${UUID()})`);
     uuid = id;
-    leg = new AudioSocketLeg(socket, id, opts.clock, (checkpoint) => call?.played(checkpoint));
+    claimed = true;
+    leg = new AudioSocketLeg(socket, id, opts.clock, (checkpoint) => call?.played(checkpoint), release);
     const started = opts.startCall(leg);
     if ('refused' in started) return refuse(started.refused);
     call = started;
@@ -147,6 +160,7 @@ export function acceptAudioSocketConnection(socket: Socket, opts: AudioSocketCon
   socket.on('end', () => {
     // Asterisk closes the socket when the caller hangs up: the stream's normal end.
     leg?.peerEnded();
+    release();
     if (reader.pendingBytes > 0) opts.logger.warn({ remote, uuid, bytes: reader.pendingBytes }, 'audiosocket connection ended mid-message');
     if (call && !ended) {
       ended = true;
@@ -155,7 +169,7 @@ export function acceptAudioSocketConnection(socket: Socket, opts: AudioSocketCon
   });
   socket.on('close', (hadError: boolean) => {
     leg?.closed();
-    if (uuid) opts.release(uuid);
+    release();
     if (call && !ended) {
       ended = true;
       call.closed(hadError ? ABNORMAL_CLOSE : 1000);
@@ -182,10 +196,12 @@ class AudioSocketLeg implements TelephonyLeg {
   readonly call: LegCall;
   readonly #socket: Socket;
   readonly #pacer: RealTimePacer;
+  readonly #released: () => void;
   #peerEnded = false;
 
-  constructor(socket: Socket, uuid: string, clock: Clock, played: (checkpoint: string) => void) {
+  constructor(socket: Socket, uuid: string, clock: Clock, played: (checkpoint: string) => void, released: () => void) {
     this.#socket = socket;
+    this.#released = released;
     // AudioSocket tells nothing about the call but the UUID the dialplan chose.
     this.call = { callSid: uuid, streamSid: uuid, accountSid: '', from: '', to: '', direction: 'inbound', customParameters: {} };
     this.#pacer = new RealTimePacer(clock, {
@@ -217,6 +233,7 @@ class AudioSocketLeg implements TelephonyLeg {
   close(_reason: string): void {
     this.#pacer.clear();
     hangUp(this.#socket, this.#peerEnded);
+    this.#released();
   }
 
   /** Asterisk closed its side: nothing more is sent. */

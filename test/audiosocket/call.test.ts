@@ -171,3 +171,21 @@ test('a UUID already on a live call is refused with a logged reason; the live ca
     again.caller.hangUp();
   });
 });
+
+test('a dialplan that reconnects with the same UUID right after the hang-up is served', async () => {
+  await withBridge(async (h) => {
+    const uuid = randomUUID();
+    const first = await h.connectedCaller(uuid);
+    first.agent.send({ type: 'ConversationText', role: 'assistant', content: 'Let me start over.' });
+    first.agent.sendAudio(randomBytes(2400, 4));
+    first.agent.send({ type: 'AgentAudioDone' });
+    first.agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'e', name: 'end_call', arguments: '{}', client_side: true }] });
+    // AudioSocket() returns on the hangup message and the dialplan runs it again before its socket has closed.
+    await new Promise<void>((resolve) => first.caller.socket.once('end', () => resolve()));
+    const second = await h.connectedCaller(uuid);
+    second.caller.sendFrame(randomBytes(160, 2));
+    await second.agent.waitForAudioBytes(160);
+    assert.ok(second.caller.open);
+    second.caller.hangUp();
+  });
+});
