@@ -77,8 +77,9 @@ export class AudioSocketCarrier {
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (err.code === 'EADDRINUSE') return new ConfigError(`AUDIOSOCKET_PORT: cannot listen on ${host}:${port}: the address is in use (another server is running there?)`);
-  if (err.code === 'EACCES') return new ConfigError(`AUDIOSOCKET_PORT: cannot listen on ${host}:${port}: permission denied`);
+  const where = `AUDIOSOCKET_PORT: cannot listen on ${host}:${port}`;
+  if (err.code === 'EADDRINUSE') return new ConfigError(`${where}: the address is in use (another server is running there?)`);
+  if (err.code === 'EACCES') return new ConfigError(`${where}: permission denied`);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new ConfigError(`AUDIOSOCKET_HOST: ${host} is not an address of this machine`);
   return err;
 }

@@ -48,7 +48,9 @@ test('a port in use is one clear configuration error naming AUDIOSOCKET_PORT', a
   try {
     await assert.rejects(
       build(new AudioSocketCarrier({ host: '127.0.0.1', port })),
-      (err: unknown) => err instanceof ConfigError && err.message === `AUDIOSOCKET_PORT: cannot listen on 127.0.0.1:${port}: the address is in use (another server is running there?)`,
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message === `AUDIOSOCKET_PORT: cannot listen on 127.0.0.1:${port}: the address is in use (another server is running there?)`,
     );
   } finally {
     squatter.close();
