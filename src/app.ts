@@ -32,6 +32,7 @@ import { signalWireCarrier } from './signalwire/routes.js';
 import { signalWireClientFromEnv } from './signalwire/from-env.js';
 import { plivoCarrier } from './plivo/routes.js';
 import { plivoClientFromEnv } from './plivo/from-env.js';
+import { AudioSocketCarrier } from './audiosocket/carrier.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -83,6 +84,9 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const vonage = vonageClientFromEnv(env);
   const vonageCarrier = vonageFromEnv(env, { client: vonage, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger });
 
+  // Asterisk's AudioSocket listens on its own TCP port; the log line "audiosocket listening" names it.
+  const audiosocket = env.AUDIOSOCKET_PORT === undefined ? undefined : new AudioSocketCarrier({ host: env.AUDIOSOCKET_HOST, port: env.AUDIOSOCKET_PORT });
+
   const server = await buildServer({
     env,
     liveCalls,
@@ -115,6 +119,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         client: plivoClientFromEnv(env),
         transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
       }),
+      ...(audiosocket ? [audiosocket.register] : []),
     ],
     plugins: [
       async (app) => {

@@ -102,6 +102,12 @@ export const EnvSchema = z.object({
   VONAGE_SIGNATURE_SECRET: optionalString,
   /** The Vonage number outbound calls come from. */
   VONAGE_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /** Asterisk AudioSocket: the TCP port its AudioSocket() application connects to (unset: no listener; 0 picks one). */
+  AUDIOSOCKET_PORT: optionalString.pipe(
+    z.coerce.number<string | undefined>({ error: 'must be a TCP port number (0 picks a free one)' }).int().min(0).max(65535).optional(),
+  ),
+  /** The address the AudioSocket listener binds: AudioSocket has no authentication, so loopback unless Asterisk is elsewhere. */
+  AUDIOSOCKET_HOST: z.string().default('127.0.0.1'),
   CLINIC_CONFIG: z.string().default('config/clinic.json'),
   DATABASE_URL: z.string().default('data/phone-agent.db'),
   ADMIN_TOKEN: optionalString,
