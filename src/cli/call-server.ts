@@ -21,8 +21,8 @@ function authorization(adminToken: string | undefined): Record<string, string> {
   return adminToken ? { authorization: `Bearer ${adminToken}` } : {};
 }
 
-export async function fetchStreamTicket(streamUrl: string, adminToken: string | undefined): Promise<StreamTicket> {
-  const response = await fetch(`${httpBase(streamUrl)}/api/softphone/ticket`, {
+export async function fetchStreamTicket(server: string, adminToken: string | undefined): Promise<StreamTicket> {
+  const response = await fetch(`${server}/api/softphone/ticket`, {
     method: 'POST',
     headers: authorization(adminToken),
     signal: AbortSignal.timeout(5_000),
@@ -35,24 +35,28 @@ export async function fetchStreamTicket(streamUrl: string, adminToken: string | 
 }
 
 export interface FetchTranscriptOptions {
-  /** The ws:// or wss:// stream URL; the API lives on the same host. */
-  streamUrl: string;
+  /** The server's http(s):// base, where its API lives. */
+  server: string;
   callSid: string;
   adminToken?: string;
   /** How long to wait for the record to show the call as ended. */
   waitMs?: number;
 }
 
-/** http(s)://host:port of the server behind a ws(s):// URL. */
+/**
+ * http(s)://host:port of the server behind a stream URL: the same origin for a ws(s):// stream; for a
+ * raw TCP stream (AudioSocket, its own port) the same host on the server's PORT.
+ */
 export function httpBase(streamUrl: string): string {
   const url = new URL(streamUrl);
+  if (url.protocol === 'tcp:') return `http://${url.hostname}:${process.env.PORT || 5000}`;
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
   return url.origin;
 }
 
 /** The server's transcript of the call, or undefined when the server has none to give (no API, no access, no record). */
-export async function fetchTranscript({ streamUrl, callSid, adminToken, waitMs = 5_000 }: FetchTranscriptOptions): Promise<TranscriptLine[] | undefined> {
-  const url = `${httpBase(streamUrl)}/api/calls/${encodeURIComponent(callSid)}`;
+export async function fetchTranscript({ server, callSid, adminToken, waitMs = 5_000 }: FetchTranscriptOptions): Promise<TranscriptLine[] | undefined> {
+  const url = `${server}/api/calls/${encodeURIComponent(callSid)}`;
   const headers = authorization(adminToken);
   const deadline = Date.now() + waitMs;
   let latest: CallDetail | undefined;

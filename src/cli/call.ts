@@ -1,5 +1,5 @@
-// `phone-agent call`: a simulated caller. Speaks Twilio's Media Streams protocol at real-time pace
-// (SimulatedCall), says each --say / --wav in command-line order once the agent's previous reply has
+// `phone-agent call`: a simulated caller. Speaks a carrier's media protocol at real-time pace (Twilio's
+// Media Streams by default, or any carrier's: src/simulate), says each --say / --wav in command-line order once the agent's previous reply has
 // played, measures how soon the agent answers, and reports what was said.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -9,18 +9,20 @@ import { mulawDecode, mulawEncode } from '../audio/mulaw.js';
 import { downsample } from '../audio/resample.js';
 import { readWav, writeWav } from '../audio/wav.js';
 import { spokenCaller } from '../engine/speak/phone-channel.js';
-import { SimulatedCall } from '../simulate/twilio-caller.js';
+import type { SimulatedCaller } from '../simulate/caller.js';
+import { CARRIERS, connectCaller, defaultStreamUrl, isCarrier, type CarrierName } from '../simulate/connect.js';
 import { CallerLine, replyFinished } from './call-line.js';
-import { fetchStreamTicket, fetchTranscript, type TranscriptLine } from './call-server.js';
+import { fetchStreamTicket, fetchTranscript, httpBase, type TranscriptLine } from './call-server.js';
 import { errorMessage } from '../observability/error-message.js';
 
-const DEFAULT_STREAM_URL = 'ws://127.0.0.1:5000/media-stream';
 const PHONE_RATE = 8000;
 
-const HELP = `usage: phone-agent call [--url WS_URL] [--say TEXT]... [--wav FILE]... [--out FILE.wav] [--json]
+const HELP = `usage: phone-agent call [--carrier NAME] [--url URL] [--say TEXT]... [--wav FILE]... [--out FILE.wav] [--json]
 
-A simulated caller speaking Twilio's Media Streams protocol at real-time pace.
-  --url WS_URL   the stream endpoint (default ${DEFAULT_STREAM_URL})
+A simulated caller speaking a carrier's media protocol at real-time pace.
+  --carrier NAME ${CARRIERS.join(', ')} (default twilio)
+  --url URL      the stream endpoint (default ${defaultStreamUrl('twilio')}, or the carrier's: /telnyx/media-stream, ...;
+                 for audiosocket tcp://HOST:AUDIOSOCKET_PORT)
   --say TEXT     say TEXT (synthesized locally with flite through a telephone channel); repeatable
   --wav FILE     say the audio of a WAV file (any rate, channels, PCM/float/mu-law/A-law); repeatable
   --out FILE     write what the caller heard (the agent's played audio) as an 8 kHz WAV
@@ -49,6 +51,7 @@ export interface CallReport {
 }
 
 interface CallArgs {
+  carrier: CarrierName;
   url: string;
   sources: Array<{ kind: 'say' | 'wav'; value: string }>;
   out: string | undefined;
@@ -78,7 +81,8 @@ export async function callCommand(argv: string[]): Promise<void> {
   let placed: Awaited<ReturnType<typeof placeCall>>;
   try {
     utterances = await Promise.all(args.sources.map(prepareUtterance));
-    placed = await placeCall(args.url, utterances, { adminToken: process.env.ADMIN_TOKEN, progress: args.json ? () => {} : progress });
+    const options = { carrier: args.carrier, adminToken: process.env.ADMIN_TOKEN, progress: args.json ? () => {} : progress };
+    placed = await placeCall(args.url, utterances, options);
   } catch (err) {
     const message = errorMessage(err);
     process.stderr.write(`phone-agent call: ${message}\n`);
@@ -99,6 +103,7 @@ function parseCallArgs(argv: string[]): CallArgs {
   const { values, tokens } = parseArgs({
     args: argv,
     options: {
+      carrier: { type: 'string' },
       url: { type: 'string' },
       say: { type: 'string', multiple: true },
       wav: { type: 'string', multiple: true },
@@ -109,13 +114,17 @@ function parseCallArgs(argv: string[]): CallArgs {
     allowPositionals: false,
     tokens: true,
   });
-  const url = values.url ?? DEFAULT_STREAM_URL;
-  if (!/^wss?:\/\//.test(url)) throw new UsageError(`--url must be a ws:// or wss:// URL, got "${url}"`);
+  const carrier = values.carrier ?? 'twilio';
+  if (!isCarrier(carrier)) throw new UsageError(`--carrier must be one of ${CARRIERS.join(', ')}, got "${carrier}"`);
+  const url = values.url ?? defaultStreamUrl(carrier);
+  if (carrier === 'audiosocket' ? !/^tcp:\/\/[^/]+:\d+\/?$/.test(url) : !/^wss?:\/\//.test(url)) {
+    throw new UsageError(`--url must be ${carrier === 'audiosocket' ? 'tcp://HOST:PORT' : 'a ws:// or wss:// URL'} for ${carrier}, got "${url}"`);
+  }
   // Tokens keep the command-line order across --say and --wav, which `values` groups by name.
   const sources = tokens.flatMap((t) =>
     t.kind === 'option' && (t.name === 'say' || t.name === 'wav') && t.value !== undefined ? [{ kind: t.name, value: t.value }] : [],
   );
-  return { url, sources, out: values.out, json: values.json ?? false, help: values.help ?? false };
+  return { carrier, url, sources, out: values.out, json: values.json ?? false, help: values.help ?? false };
 }
 
 async function prepareUtterance(source: CallArgs['sources'][number]): Promise<Utterance> {
@@ -127,6 +136,8 @@ async function prepareUtterance(source: CallArgs['sources'][number]): Promise<Ut
 }
 
 interface PlaceCallOptions {
+  /** Default twilio. */
+  carrier?: CarrierName;
   adminToken: string | undefined;
   progress: (line: string) => void;
 }
@@ -135,9 +146,10 @@ interface PlaceCallOptions {
 export async function placeCall(
   url: string,
   utterances: Utterance[],
-  { adminToken, progress }: PlaceCallOptions,
+  { carrier = 'twilio', adminToken, progress }: PlaceCallOptions,
 ): Promise<{ report: CallReport; heard: Buffer }> {
-  const call = await connect(url, adminToken);
+  const server = httpBase(url);
+  const call = await connect(carrier, url, server, adminToken);
   const heard: Buffer[] = [];
   call.on('played', (audio) => heard.push(audio));
   let closedByServer = false;
@@ -161,7 +173,7 @@ export async function placeCall(
   await line.stop();
   call.hangUp();
 
-  const transcript = (await fetchTranscript({ streamUrl: url, callSid: call.callSid, adminToken })) ?? fallbackTranscript(utterances);
+  const transcript = (await fetchTranscript({ server, callSid: call.callSid, adminToken })) ?? fallbackTranscript(utterances);
   return {
     report: {
       ok: completed,
@@ -178,17 +190,17 @@ export async function placeCall(
 
 const CALLER_PARAMETERS = { Source: 'phone-agent call' };
 
-/** Opens the stream as Twilio would; a server that checks Twilio's signatures is entered with a softphone ticket. */
-async function connect(url: string, adminToken: string | undefined): Promise<SimulatedCall> {
+/** Opens the stream as the carrier would; a server that checks Twilio's signatures is entered with a softphone ticket. */
+async function connect(carrier: CarrierName, url: string, server: string, adminToken: string | undefined): Promise<SimulatedCaller> {
   try {
-    return await SimulatedCall.connect({ url, customParameters: CALLER_PARAMETERS });
+    return await connectCaller(carrier, url, { customParameters: CALLER_PARAMETERS });
   } catch (err) {
-    if (!/handshake refused: HTTP 40[13]/.test(String(err))) throw err;
+    if (carrier !== 'twilio' || !/handshake refused: HTTP 40[13]/.test(String(err))) throw err;
   }
-  const ticket = await fetchStreamTicket(url, adminToken);
+  const ticket = await fetchStreamTicket(server, adminToken);
   const ticketed = new URL(url);
   ticketed.searchParams.set('ticket', ticket.ticket);
-  return SimulatedCall.connect({ url: ticketed.href, callSid: ticket.callSid, customParameters: { ...CALLER_PARAMETERS, ...ticket.customParameters } });
+  return connectCaller('twilio', ticketed.href, { callSid: ticket.callSid, customParameters: { ...CALLER_PARAMETERS, ...ticket.customParameters } });
 }
 
 /** Without the server's record, the caller still knows what it said. */

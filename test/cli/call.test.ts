@@ -18,6 +18,9 @@ import { spokenCaller } from '../../src/engine/speak/phone-channel.js';
 import { resampleLinear } from '../../src/audio/resample.js';
 import { runCli } from './run-cli.js';
 import type { CallReport } from '../../src/cli/call.js';
+import { vonageCarrier } from '../../src/vonage/routes.js';
+import { telnyxCarrier } from '../../src/telnyx/carrier.js';
+import { AudioSocketCarrier } from '../../src/audiosocket/carrier.js';
 
 const ADMIN_TOKEN = 'cli-test-token';
 const GREETING = 'Thank you for calling the clinic. How can I help?';
@@ -29,6 +32,7 @@ let recorder: CallRecorder;
 let agent: ScriptedAgent;
 let server: PhoneAgentServer;
 let streamUrl: string;
+let audiosocket: AudioSocketCarrier;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'phone-agent-cli-'));
@@ -36,10 +40,16 @@ before(async () => {
   const events = new CallEventBus();
   recorder = new CallRecorder(store, events);
   agent = await startTalkingAgent({ greeting: GREETING, heard: HEARD, reply: (heard, i) => `You said ${heard}. Reply number ${i + 1}.` });
+  audiosocket = new AudioSocketCarrier({ host: '127.0.0.1', port: 0 });
   server = await buildServer({
     env: parseEnv({ PORT: '0', HOST: '127.0.0.1', AGENT_URL: agent.url, LOG_LEVEL: 'silent' }),
     settings: loadAgentSettings('config/agent.json'),
     events,
+    carriers: [
+      vonageCarrier({ signatureSecret: undefined, publicUrl: undefined, applicationId: undefined }),
+      telnyxCarrier({ env: { PUBLIC_URL: undefined, TELNYX_PUBLIC_KEY: undefined, TELNYX_API_KEY: undefined } }),
+      audiosocket.register,
+    ],
     plugins: [
       async (app) => {
         await app.register(apiRoutes, { store, adminToken: ADMIN_TOKEN });
@@ -133,4 +143,25 @@ test('call with a bad argument explains its usage and exits 2', async () => {
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--url must be a ws:\/\/ or wss:\/\/ URL/);
   assert.equal(run.stdout, '');
+});
+
+test('call --carrier speaks each carrier\'s own protocol to the same agent: Telnyx, Vonage (16 kHz L16), Asterisk AudioSocket (TCP)', async () => {
+  const base = streamUrl.replace(/\/media-stream$/, '');
+  const urls = { telnyx: `${base}/telnyx/media-stream`, vonage: `${base}/vonage/media-stream`, audiosocket: `tcp://127.0.0.1:${audiosocket.port}` };
+  for (const [carrier, url] of Object.entries(urls)) {
+    const run = await runCli(['call', '--carrier', carrier, '--url', url, '--say', HEARD[0]!, '--json'], { ADMIN_TOKEN, PORT: new URL(base).port });
+    assert.equal(run.code, 0, `${carrier}: ${run.stderr}`);
+    const report = JSON.parse(run.stdout) as CallReport;
+    assert.equal(report.ok, true, carrier);
+    assert.deepEqual(
+      report.transcript.map((t) => t.text),
+      [GREETING, HEARD[0], `You said ${HEARD[0]}. Reply number 1.`],
+      `${carrier}: the server's transcript of the call`,
+    );
+    const record = await store.getCall(report.callSid);
+    assert.equal(record?.carrier, carrier, 'the record names the carrier');
+  }
+  const bad = await runCli(['call', '--carrier', 'pigeon']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--carrier must be one of twilio, signalwire, telnyx, plivo, vonage, audiosocket, got "pigeon"/);
 });
