@@ -46,7 +46,15 @@ export interface ServerOptions {
   /** The calls in progress, shared with routes that act on them (a carrier's callbacks); this server's own by default. */
   liveCalls?: LiveCalls;
   /** Overrides for timers, mostly for tests. */
-  timing?: { keepAliveMs?: number; hangupGraceMs?: number; reconnectDelaysMs?: readonly number[]; agentSessionMaxMs?: number; softphoneTicketMs?: number };
+  timing?: {
+    keepAliveMs?: number;
+    hangupGraceMs?: number;
+    reconnectDelaysMs?: readonly number[];
+    agentSessionMaxMs?: number;
+    softphoneTicketMs?: number;
+    /** A playback mark after every this much agent audio (0: after every chunk). */
+    markEveryMs?: number;
+  };
   /** Per-client limit on /incoming-call requests and, separately, on /media-stream upgrades. */
   rateLimit?: RateLimit;
   /** Mu-law audio played when the agent is lost for good (default: none). */
@@ -164,6 +172,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       hangupGraceMs: options.timing?.hangupGraceMs,
       reconnectDelaysMs: options.timing?.reconnectDelaysMs,
       agentSessionMaxMs: options.timing?.agentSessionMaxMs,
+      markEveryMs: options.timing?.markEveryMs,
       apologyAudio: options.apologyAudio,
       recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
     });

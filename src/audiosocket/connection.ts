@@ -215,10 +215,10 @@ class AudioSocketLeg implements TelephonyLeg {
     return this.#socket.writableLength;
   }
 
-  play(audio: Buffer, checkpoint: string): void {
+  play(audio: Buffer, checkpoint?: string): void {
     if (!this.#open) return;
     this.#pacer.audio(audio);
-    this.#pacer.checkpoint(checkpoint);
+    if (checkpoint !== undefined) this.#pacer.checkpoint(checkpoint);
   }
 
   checkpoint(name: string): void {

@@ -30,6 +30,8 @@ export interface CallSessionOptions {
   reconnectDelaysMs?: readonly number[];
   /** Replace the agent connection (at a quiet moment) before it reaches this age: Deepgram closes sessions at 2 hours. */
   agentSessionMaxMs?: number;
+  /** A playback mark after every this much agent audio (0: after every chunk; default DEFAULT_MARK_EVERY_MS). */
+  markEveryMs?: number;
   /** Mu-law audio played to the caller when the agent cannot be reached any more (an apology). */
   apologyAudio?: () => Promise<Buffer | undefined>;
   /** A two-channel recording of the call (caller and agent, aligned on the caller's timeline), if wanted. */

@@ -28,7 +28,7 @@ export class CallSession implements LegEvents, LiveCall {
   readonly info: CallInfo;
   readonly log: Logger;
   readonly leg: TelephonyLeg;
-  readonly ledger = new PlaybackLedger();
+  readonly ledger: PlaybackLedger;
   readonly turns = new TurnTracker();
   readonly #opts: CallSessionOptions;
   readonly #clock: Clock;
@@ -56,6 +56,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.#opts = opts;
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
+    this.ledger = new PlaybackLedger({ markEveryMs: opts.markEveryMs });
     this.info = { ...leg.call, carrier: leg.carrier, startedAt: Math.round(opts.clock.now()) };
     this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid });
     this.#stats = new CallStats(opts.metrics, this.log);
@@ -284,6 +285,9 @@ export class CallSession implements LegEvents, LiveCall {
     if (this.#ended) return;
     this.#metrics.agentError('connection_lost');
     this.log.warn({ reason, attempt }, 'agent connection lost; reconnecting');
+    // What was sent of the lost reply gets its mark, so its playback is still confirmed.
+    const mark = this.ledger.markSent();
+    if (mark) this.leg.checkpoint(mark);
     this.#emitTurn(this.turns.agentLost(this.#clock.now()));
   }
 

@@ -47,8 +47,8 @@ export interface TelephonyLeg {
   readonly call: LegCall;
   /** Bytes written to the caller's connection but not yet sent: a stalled link when it grows. */
   readonly bufferedBytes: number;
-  /** Agent audio (mu-law, 8 kHz) followed by a checkpoint whose `played` report confirms it was heard. */
-  play(audio: Buffer, checkpoint: string): void;
+  /** Agent audio (mu-law, 8 kHz), followed, when given, by a checkpoint whose `played` report confirms all audio so far was heard. */
+  play(audio: Buffer, checkpoint?: string): void;
   /** A checkpoint after the audio already sent (the end of a reply). */
   checkpoint(name: string): void;
   /** Drops every bit of agent audio the carrier still buffers (barge-in); pending checkpoints come back cleared. */

@@ -165,12 +165,12 @@ class PlivoStreamLeg implements TelephonyLeg {
   }
 
   /** The audio and its checkpoint in one socket write (two syscalls per chunk cost the most under load). */
-  play(audio: Buffer, checkpoint: string): void {
+  play(audio: Buffer, checkpoint?: string): void {
     if (this.#socket.readyState !== 1) return;
     const socket = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
     this.#socket.send(playAudioMessage(audio.toString('base64')));
-    this.#socket.send(checkpointMessage(this.#streamId, checkpoint));
+    if (checkpoint !== undefined) this.#socket.send(checkpointMessage(this.#streamId, checkpoint));
     socket?.uncork();
   }
 

@@ -160,12 +160,12 @@ class SignalWireStreamLeg implements TelephonyLeg {
   }
 
   /** A media message and its mark in one socket write (see the Twilio leg: two syscalls per frame cost the most under load). */
-  play(audio: Buffer, checkpoint: string): void {
+  play(audio: Buffer, checkpoint?: string): void {
     if (this.#socket.readyState !== 1) return;
     const socket = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
     this.#socket.send(mediaMessage(this.#streamSid, audio.toString('base64')));
-    this.#socket.send(markMessage(this.#streamSid, checkpoint));
+    if (checkpoint !== undefined) this.#socket.send(markMessage(this.#streamSid, checkpoint));
     socket?.uncork();
   }
 

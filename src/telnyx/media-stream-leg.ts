@@ -188,7 +188,7 @@ class TelnyxMediaStreamLeg implements TelephonyLeg {
    * it may count up to 19 ms not yet sent as heard: less than a frame, and never on the reply's last
    * checkpoint, which checkpoint() sends after the remainder.
    */
-  play(audio: Buffer, checkpoint: string): void {
+  play(audio: Buffer, checkpoint?: string): void {
     if (this.#socket.readyState !== 1) return;
     const data = this.#tail.length > 0 ? Buffer.concat([this.#tail, audio]) : audio;
     const whole = data.length - (data.length % FRAME_BYTES);
@@ -197,7 +197,7 @@ class TelnyxMediaStreamLeg implements TelephonyLeg {
     const socket = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
     if (whole > 0) this.#socket.send(mediaMessage(data.subarray(0, whole).toString('base64')));
-    this.#socket.send(markMessage(checkpoint));
+    if (checkpoint !== undefined) this.#socket.send(markMessage(checkpoint));
     socket?.uncork();
   }
 

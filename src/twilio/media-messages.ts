@@ -125,14 +125,15 @@ export function parseTwilioMessage(text: string): TwilioParsed {
 
 // ---- what the server sends (serialised by hand: media goes out 50 times a second) -------------
 
-export function mediaMessage(streamSid: string, payloadBase64: string): string {
-  return `{"event":"media","streamSid":${JSON.stringify(streamSid)},"media":{"payload":"${payloadBase64}"}}`;
-}
-
-export function markMessage(streamSid: string, name: string): string {
-  return JSON.stringify({ event: 'mark', streamSid, mark: { name } });
-}
-
-export function clearMessage(streamSid: string): string {
-  return JSON.stringify({ event: 'clear', streamSid });
+/** The messages of one stream, their constant parts built once: media and marks go out 50 times a second. */
+export function streamMessages(streamSid: string) {
+  const sid = JSON.stringify(streamSid);
+  const mediaPrefix = `{"event":"media","streamSid":${sid},"media":{"payload":"`;
+  const markPrefix = `{"event":"mark","streamSid":${sid},"mark":{"name":`;
+  const clear = `{"event":"clear","streamSid":${sid}}`;
+  return {
+    media: (payloadBase64: string) => `${mediaPrefix}${payloadBase64}"}}`,
+    mark: (name: string) => `${markPrefix}${JSON.stringify(name)}}}`,
+    clear: () => clear,
+  };
 }

@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
 import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
-import { clearMessage, markMessage, mediaMessage, parseTwilioMessage, type TwilioStart } from './media-messages.js';
+import { parseTwilioMessage, streamMessages, type TwilioStart } from './media-messages.js';
 
 /** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
 export const MAX_TWILIO_MESSAGE_BYTES = 64 * 1024;
@@ -113,13 +113,13 @@ class TwilioMediaStreamLeg implements TelephonyLeg {
   readonly carrier = 'twilio';
   readonly call: LegCall;
   readonly #socket: WebSocket;
-  readonly #streamSid: string;
+  readonly #messages: ReturnType<typeof streamMessages>;
   readonly #control: ((call: ControlledCall) => CallControl) | undefined;
 
   constructor(socket: WebSocket, start: TwilioStart, control: ((call: ControlledCall) => CallControl) | undefined) {
     this.#socket = socket;
     this.#control = control;
-    this.#streamSid = start.streamSid;
+    this.#messages = streamMessages(start.streamSid);
     const params = start.start.customParameters;
     this.call = {
       callSid: start.start.callSid,
@@ -141,21 +141,23 @@ class TwilioMediaStreamLeg implements TelephonyLeg {
    * single cost of the bridge under load. ws keeps its socket private (`_socket`), but corking it is
    * safe: ws's own framing corks and uncorks the same way.
    */
-  play(audio: Buffer, checkpoint: string): void {
+  play(audio: Buffer, checkpoint?: string): void {
     if (this.#socket.readyState !== 1) return;
+    const media = this.#messages.media(audio.toString('base64'));
+    if (checkpoint === undefined) return this.#socket.send(media);
     const socket = (this.#socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
-    this.#socket.send(mediaMessage(this.#streamSid, audio.toString('base64')));
-    this.#socket.send(markMessage(this.#streamSid, checkpoint));
+    this.#socket.send(media);
+    this.#socket.send(this.#messages.mark(checkpoint));
     socket?.uncork();
   }
 
   checkpoint(name: string): void {
-    this.#send(markMessage(this.#streamSid, name));
+    this.#send(this.#messages.mark(name));
   }
 
   clear(): void {
-    this.#send(clearMessage(this.#streamSid));
+    this.#send(this.#messages.clear());
   }
 
   close(reason: string): void {

@@ -158,7 +158,7 @@ class VonageMediaLeg implements TelephonyLeg {
     return this.#socket.bufferedAmount;
   }
 
-  play(audio: Buffer, checkpoint: string): void {
+  play(audio: Buffer, checkpoint?: string): void {
     if (this.#socket.readyState !== 1) return;
     const frames = this.#encoder.push(audio);
     this.#corked(() => {
@@ -166,6 +166,7 @@ class VonageMediaLeg implements TelephonyLeg {
         this.#socket.send(frame);
         if (i === 0) this.#releaseHeld();
       });
+      if (checkpoint === undefined) return;
       if (this.#encoder.partialBytes > 0) this.#held.push(checkpoint);
       else this.#socket.send(notifyAction(checkpoint));
     });

@@ -9,7 +9,7 @@ import { capturedLogger } from '../signalwire/harness.js';
 import { startPlivo } from './harness.js';
 
 test('audio byte-exact both ways: caller media to the agent; agent audio as mu-law playAudio, each chunk with a checkpoint Plivo answers', async () => {
-  const plivo = await startPlivo();
+  const plivo = await startPlivo({ bridge: { timing: { markEveryMs: 0 } } });
   try {
     const extraHeaders = { From: '14155550100', To: '14155550199', Direction: 'inbound' };
     const { call, agent } = await plivo.connectedCall({ realtimePlayout: false, extraHeaders });

@@ -7,7 +7,7 @@ import { dtmfText } from '../../src/engine/think/dtmf.js';
 import { capturedLogger, startSignalWire } from './harness.js';
 
 test('caller audio reaches the agent byte-exact; agent audio reaches the caller byte-exact, each chunk with a mark SignalWire echoes', async () => {
-  const sw = await startSignalWire();
+  const sw = await startSignalWire({ bridge: { timing: { markEveryMs: 0 } } });
   try {
     const { call, agent } = await sw.connectedCall({ realtimePlayout: false });
     const spoken = randomBytes(160 * 20, 11);
