@@ -24,6 +24,10 @@ import { twilioOutbound } from './twilio/call-routes.js';
 import { outboundCallRoutes } from './api/outbound-calls.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
 import type { PrimaryLink } from './cluster/primary-link.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { llmSummarizer } from './webhooks/llm-summary.js';
+import { primaryThink, type Settings } from './agent/settings.js';
+import { resolveOpenAiOptions } from './engine/think/openai.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -44,7 +48,8 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const settings = loadAgentSettings(env.AGENT_CONFIG);
   const metrics = new Metrics();
   const events = new CallEventBus();
-  const store = await openStore(env.DATABASE_URL, { logger });
+  const store = await openStore(env.DATABASE_URL, { logger, reportEndedCalls: env.CALL_WEBHOOK_URL !== undefined });
+  const webhooks = env.CALL_WEBHOOK_URL ? callWebhooks(env.CALL_WEBHOOK_URL, env, settings, store, metrics, logger) : undefined;
   const recorder = new CallRecorder(store, events, { metrics, logger });
   const clinic = loadClinicConfig(env.CLINIC_CONFIG);
   const functions = new FunctionRegistry(clinicTools({ clinic, store }));
@@ -107,7 +112,25 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     async shutdown(timeoutMs) {
       await server.drain(timeoutMs);
       await recorder.close();
+      // Reports not sent by now stay in the outbox for the next start.
+      await webhooks?.close();
       await store.close();
     },
   };
+}
+
+/** The post-call reports' delivery; the summary is the model's when one is configured (the server's account or the agent's endpoint). */
+function callWebhooks(url: string, env: Env, settings: Settings, store: Store, metrics: Metrics, logger: Logger): WebhookDispatcher {
+  if (!env.CALL_WEBHOOK_SECRET) logger.warn('CALL_WEBHOOK_SECRET is not set: post-call reports go out unsigned');
+  const model = resolveOpenAiOptions(primaryThink(settings), { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL });
+  return new WebhookDispatcher({
+    store,
+    url,
+    secret: env.CALL_WEBHOOK_SECRET,
+    summarize: model && llmSummarizer(model),
+    timeoutMs: env.CALL_WEBHOOK_TIMEOUT_MS,
+    maxAttempts: env.CALL_WEBHOOK_MAX_ATTEMPTS,
+    metrics,
+    logger: logger.child({ component: 'webhooks' }),
+  });
 }

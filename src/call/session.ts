@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
 import type { CallControl } from '../domain/call-control.js';
 import type { LiveCall } from '../domain/live-calls.js';
-import type { CallEventKind, CallInfo, CallOutcome, TranscriptTurn } from '../domain/call.js';
+import { DEFAULT_AGENT, type CallEventKind, type CallInfo, type CallOutcome, type TranscriptTurn } from '../domain/call.js';
 import type { LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { ServerMessage } from '../agent/messages.js';
 import { AgentLink } from './agent-link.js';
@@ -56,7 +56,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.#opts = opts;
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
-    this.info = { ...leg.call, startedAt: Math.round(opts.clock.now()) };
+    this.info = { ...leg.call, startedAt: Math.round(opts.clock.now()), agent: opts.agentName ?? DEFAULT_AGENT };
     this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid });
     this.#stats = new CallStats(opts.metrics, this.log);
     this.#chunker = new InboundChunker(opts.inboundChunkMs);
@@ -74,7 +74,7 @@ export class CallSession implements LegEvents, LiveCall {
 
     opts.metrics.callStarted();
     opts.events.emit({ type: 'call_started', call: this.info });
-    this.log.info({ carrier: leg.carrier, from: this.info.from, to: this.info.to, direction: this.info.direction }, 'call started');
+    this.log.info({ carrier: leg.carrier, from: this.info.from, to: this.info.to, direction: this.info.direction, agent: this.info.agent }, 'call started');
     this.#agent = new AgentLink(
       {
         endpoint: opts.agent,

@@ -73,7 +73,25 @@ export const EnvSchema = z.object({
   // Call policies: silence prompts and the idle hang-up (0 turns prompts off), and the call's time limit (0: none).
   IDLE_PROMPT_MS: z.coerce.number().int().min(0).max(600_000).refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000').default(8000),
   IDLE_PROMPTS_BEFORE_HANGUP: z.coerce.number().int().min(0).max(10).default(2),
-  MAX_CALL_DURATION_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000').default(1_800_000),
+  MAX_CALL_DURATION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000')
+    .default(1_800_000),
+  /** Where each ended call's report is POSTed (http:// or https://); unset: no reports. */
+  CALL_WEBHOOK_URL: optionalString.pipe(
+    z
+      .string()
+      .url('must be an absolute URL such as https://ehr.example.com/calls')
+      .refine((u) => /^https?:\/\//.test(u), 'must start with https:// or http://')
+      .optional(),
+  ),
+  /** The HMAC-SHA256 key of the reports' signature header. */
+  CALL_WEBHOOK_SECRET: optionalString,
+  CALL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  CALL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -8,6 +8,7 @@ export interface SampleCallOptions {
   to?: string;
   direction?: CallInfo['direction'];
   outcome?: CallOutcome;
+  agent?: string;
 }
 
 export function sampleCall(o: SampleCallOptions): CallEvent[] {
@@ -25,6 +26,7 @@ export function sampleCall(o: SampleCallOptions): CallEvent[] {
         direction: o.direction ?? 'inbound',
         startedAt: t,
         customParameters: { campaign: 'spring' },
+        agent: o.agent ?? 'default',
       },
     },
     { type: 'turn', callSid, turn: { role: 'assistant', text: 'Thank you for calling.', startedAt: t + 100, endedAt: t + 2100, interrupted: false } },

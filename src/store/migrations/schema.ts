@@ -62,6 +62,11 @@ export function createTableStatements(table: Table, dialect: Dialect): string[] 
   return [create, ...(table.indexes ?? [])];
 }
 
+/** A column added to an existing table; a NOT NULL one needs its default, which fills the rows already there. */
+export function addColumnStatement(table: Table, name: string, column: Column, dialect: Dialect): string {
+  return `ALTER TABLE ${table.name} ADD COLUMN ${name} ${columnSql(name, column, dialect)};`;
+}
+
 function columnSql(name: string, column: Column, dialect: Dialect): string {
   const parts = [TYPES[dialect][column.type]];
   if (column.primaryKey) parts.push('PRIMARY KEY');
