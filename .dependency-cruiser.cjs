@@ -3,7 +3,7 @@
 // the layers below it, never one above:
 //
 //   cli       src/cli/, src/bench/, src/simulate/   the commands, and the benchmark harness and simulated callers they drive
-//   compose   src/app.ts, src/server.ts, src/engine-env.ts, src/cluster/   wires everything into a running server
+//   compose   src/app.ts, src/server.ts, src/engine-env.ts, src/cluster/, src/agents/   wires everything into a running server
 //   edge      the carriers, src/web/, src/api/, src/webhooks/   what talks to the outside world
 //   call      src/call/                   the call core: one phone call bridged to one agent
 //   services  src/tools/, src/agent/, src/engine/, src/recording/
@@ -29,7 +29,7 @@ const CARRIERS = [
 /** Top to bottom. Entries are folders (trailing slash) or single files under src/. */
 const LAYERS = [
   { name: 'cli', members: ['cli/', 'bench/', 'simulate/'] },
-  { name: 'compose', members: ['app.ts', 'server.ts', 'engine-env.ts', 'cluster/'] },
+  { name: 'compose', members: ['app.ts', 'server.ts', 'engine-env.ts', 'cluster/', 'agents/'] },
   { name: 'edge', members: [...CARRIERS.map((c) => `${c}/`), 'web/', 'api/', 'webhooks/'] },
   { name: 'call', members: ['call/'] },
   { name: 'services', members: ['tools/', 'agent/', 'engine/', 'recording/'] },

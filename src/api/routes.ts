@@ -9,10 +9,14 @@ export interface ApiOptions {
   store: Pick<Store, 'listCalls' | 'getCall' | 'listAppointments' | 'listWebhooks' | 'retryWebhook'>;
   /** ADMIN_TOKEN; unset means loopback clients only. */
   adminToken: string | undefined;
+  /** The agents that answer calls (GET /api/agents): each with its numbers, clinic and greeting. */
+  agents?: () => readonly object[];
 }
 
-export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store, adminToken }) => {
+export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store, adminToken, agents }) => {
   app.addHook('preHandler', requireAdmin(adminToken));
+
+  app.get('/api/agents', async () => ({ agents: agents?.() ?? [] }));
 
   app.get('/api/calls', async (request, reply) => {
     const parsed = CallListQuery.safeParse(request.query ?? {});

@@ -39,6 +39,7 @@ export class CallSession implements LegEvents, LiveCall {
   readonly #abort = new AbortController();
   /** What acts on this call: the carrier's API, or the stream alone. */
   readonly control: CallControl;
+  readonly transferNumber: string | undefined;
   readonly #hangUp: HangUpAfterPlayback;
   readonly #recording: RecordingTimeline | undefined;
   readonly #maxCallerBuffered: number;
@@ -56,6 +57,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.#opts = opts;
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
+    this.transferNumber = opts.transferNumber;
     this.info = { ...leg.call, startedAt: Math.round(opts.clock.now()), agent: opts.agentName ?? DEFAULT_AGENT };
     this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid });
     this.#stats = new CallStats(opts.metrics, this.log);

@@ -80,6 +80,8 @@ export const EnvSchema = z.object({
     .max(24 * 3_600_000)
     .refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000')
     .default(1_800_000),
+  /** A folder of agent definitions (*.json), each with the numbers it answers; unset: the one agent of AGENT_CONFIG. */
+  AGENTS_DIR: optionalString,
   /** Where each ended call's report is POSTed (http:// or https://); unset: no reports. */
   CALL_WEBHOOK_URL: optionalString.pipe(
     z
