@@ -3,8 +3,8 @@
 // the layers below it, never one above:
 //
 //   cli       src/cli/, src/bench/, src/simulate/   the commands, and the benchmark harness and simulated callers they drive
-//   compose   src/app.ts, src/server.ts, src/engine-env.ts, src/cluster/   wires everything into a running server
-//   edge      the carriers, src/web/, src/api/   what talks to the outside world
+//   compose   src/app.ts, src/server.ts, src/engine-env.ts, src/cluster/, src/agents/   wires everything into a running server
+//   edge      the carriers, src/web/, src/api/, src/webhooks/   what talks to the outside world
 //   call      src/call/                   the call core: one phone call bridged to one agent
 //   services  src/tools/, src/agent/, src/engine/, src/recording/
 //   store     src/store/                  persistence
@@ -29,8 +29,8 @@ const CARRIERS = [
 /** Top to bottom. Entries are folders (trailing slash) or single files under src/. */
 const LAYERS = [
   { name: 'cli', members: ['cli/', 'bench/', 'simulate/'] },
-  { name: 'compose', members: ['app.ts', 'server.ts', 'engine-env.ts', 'cluster/'] },
-  { name: 'edge', members: [...CARRIERS.map((c) => `${c}/`), 'web/', 'api/'] },
+  { name: 'compose', members: ['app.ts', 'server.ts', 'engine-env.ts', 'cluster/', 'agents/'] },
+  { name: 'edge', members: [...CARRIERS.map((c) => `${c}/`), 'web/', 'api/', 'webhooks/'] },
   { name: 'call', members: ['call/'] },
   { name: 'services', members: ['tools/', 'agent/', 'engine/', 'recording/'] },
   { name: 'store', members: ['store/'] },

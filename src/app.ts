@@ -1,7 +1,9 @@
 // The composition root: everything `phone-agent serve` runs, wired from one validated environment.
 // The server (src/server.ts) stays free of storage and engine choices so tests can build it bare.
 import type { Env } from './config/env.js';
-import { loadAgentSettings } from './agent/settings-file.js';
+import { AgentDirectory } from './agents/directory.js';
+import { loadAgentsFromEnv } from './agents/definitions.js';
+import { errorMessage } from './observability/error-message.js';
 import { engineThinkOptions } from './engine-env.js';
 import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
@@ -17,7 +19,7 @@ import { enginePlugin } from './engine/server.js';
 import { createOfflineEngine } from './engine/offline-engine.js';
 import { engineGuard } from './api/auth.js';
 import { dashboardPlugin } from './web/dashboard.js';
-import { clinicTools, loadClinicConfig } from './tools/clinic/index.js';
+import { clinicTools } from './tools/clinic/index.js';
 import { createTwilioClient } from './twilio/rest-client.js';
 import { twilioCallControl } from './twilio/call-control.js';
 import { twilioOutbound } from './twilio/call-routes.js';
@@ -33,11 +35,17 @@ import { signalWireClientFromEnv } from './signalwire/from-env.js';
 import { plivoCarrier } from './plivo/routes.js';
 import { plivoClientFromEnv } from './plivo/from-env.js';
 import { AudioSocketCarrier } from './audiosocket/carrier.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { llmSummarizer } from './webhooks/llm-summary.js';
+import { primaryThink, type Settings } from './agent/settings.js';
+import { resolveOpenAiOptions } from './engine/think/openai.js';
 
 export interface App {
   server: PhoneAgentServer;
   store: Store;
   url: string;
+  /** Reads the agents again (SIGHUP): a valid set replaces the old one for new calls; an invalid one is refused and the old one stays. */
+  reloadAgents(): { ok: true; agents: string[] } | { ok: false; error: string };
   /** Drains calls (up to `timeoutMs`), then flushes every record and closes the store. */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -50,13 +58,14 @@ export interface AppOptions {
 
 export async function startApp(env: Env, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL });
-  const settings = loadAgentSettings(env.AGENT_CONFIG);
+  const agentSet = loadAgentsFromEnv(env);
+  const { settings, clinic } = agentSet.agents.find((a) => a.file === undefined) ?? agentSet.fallback;
   const metrics = new Metrics();
   const events = new CallEventBus();
-  const store = await openStore(env.DATABASE_URL, { logger });
+  const store = await openStore(env.DATABASE_URL, { logger, reportEndedCalls: env.CALL_WEBHOOK_URL !== undefined });
+  const webhooks = env.CALL_WEBHOOK_URL ? callWebhooks(env.CALL_WEBHOOK_URL, env, settings, store, metrics, logger) : undefined;
   const recorder = new CallRecorder(store, events, { metrics, logger });
-  const clinic = loadClinicConfig(env.CLINIC_CONFIG);
-  const functions = new FunctionRegistry(clinicTools({ clinic, store }));
+  const agents = new AgentDirectory(agentSet, (agent) => new FunctionRegistry(clinicTools({ clinic: agent.clinic, store, agent: agent.name })));
   const cluster = options.cluster;
   // The dashboard of any worker shows every worker's calls; the store records only this worker's.
   let liveEvents: Pick<CallEventBus, 'subscribe'> = events;
@@ -92,10 +101,10 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     liveCalls,
     recordStatus: (cb) => store.recordStatusCallback(cb),
     settings,
+    agentFor: (to) => agents.forNumber(to),
     logger,
     metrics,
     events,
-    functions,
     apologyAudio: apologyAudio(),
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
@@ -123,7 +132,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     ],
     plugins: [
       async (app) => {
-        await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN });
+        await app.register(apiRoutes, { store, adminToken: env.ADMIN_TOKEN, agents: () => agents.list() });
         // The embedded engine: the bridge reaches it over loopback; anyone else needs the admin token.
         await app.register(async (engine) => {
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
@@ -143,10 +152,41 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     server,
     store,
     url,
+    reloadAgents() {
+      try {
+        const set = loadAgentsFromEnv(env);
+        agents.replace(set);
+        const names = set.agents.map((a) => a.name);
+        logger.info({ agents: names }, 'agents reloaded');
+        return { ok: true, agents: names };
+      } catch (err) {
+        const error = errorMessage(err);
+        logger.error({ error }, 'agents not reloaded: the new definitions are invalid; the previous ones stay');
+        return { ok: false, error };
+      }
+    },
     async shutdown(timeoutMs) {
       await server.drain(timeoutMs);
       await recorder.close();
+      // Reports not sent by now stay in the outbox for the next start.
+      await webhooks?.close();
       await store.close();
     },
   };
+}
+
+/** The post-call reports' delivery; the summary is the model's when one is configured (the server's account or the agent's endpoint). */
+function callWebhooks(url: string, env: Env, settings: Settings, store: Store, metrics: Metrics, logger: Logger): WebhookDispatcher {
+  if (!env.CALL_WEBHOOK_SECRET) logger.warn('CALL_WEBHOOK_SECRET is not set: post-call reports go out unsigned');
+  const model = resolveOpenAiOptions(primaryThink(settings), { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL });
+  return new WebhookDispatcher({
+    store,
+    url,
+    secret: env.CALL_WEBHOOK_SECRET,
+    summarize: model && llmSummarizer(model),
+    timeoutMs: env.CALL_WEBHOOK_TIMEOUT_MS,
+    maxAttempts: env.CALL_WEBHOOK_MAX_ATTEMPTS,
+    metrics,
+    logger: logger.child({ component: 'webhooks' }),
+  });
 }

@@ -8,7 +8,7 @@ import type { Settings } from './agent/settings.js';
 import type { AgentEndpoint } from './agent/client.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
-import { CallEventBus } from './domain/call.js';
+import { CallEventBus, DEFAULT_AGENT } from './domain/call.js';
 import { CallSession } from './call/session.js';
 import { FunctionRegistry } from './tools/registry.js';
 import type { CallControl, ControlledCall } from './domain/call-control.js';
@@ -32,9 +32,19 @@ export const DEEPGRAM_AGENT_URL = 'wss://agent.deepgram.com/v1/agent/converse';
 export const ENGINE_PATH = '/v1/agent/converse';
 export const STREAM_STATUS_PATH = '/twilio/stream-status';
 
+/** Who answers a call: the agent's name (on the call's records), its Settings, its functions and where its transfers go. */
+export interface CallAgent {
+  name: string;
+  settings: Settings;
+  functions: FunctionRegistry;
+  transferNumber?: string;
+}
+
 export interface ServerOptions {
   env: Env;
   settings: Settings;
+  /** The agent for a called number (AGENTS_DIR); without it every call gets `settings` and `functions`. */
+  agentFor?: (to: string) => CallAgent;
   logger?: Logger;
   metrics?: Metrics;
   events?: CallEventBus;
@@ -157,10 +167,13 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     } catch (err) {
       return { refused: (err as Error).message };
     }
+    const agent = options.agentFor?.(leg.call.to) ?? { name: DEFAULT_AGENT, settings, functions };
     const session = new CallSession(leg, {
-      settings,
+      agentName: agent.name,
+      settings: agent.settings,
+      transferNumber: agent.transferNumber,
       agent: endpoint,
-      functions,
+      functions: agent.functions,
       metrics,
       logger,
       events,

@@ -35,6 +35,7 @@ const token = z.string().optional();
 
 export const CallListQuery = z
   .object({
+    agent: nonEmpty.optional(),
     from: nonEmpty.optional(),
     to: nonEmpty.optional(),
     outcome: z.enum(Object.keys(OUTCOMES) as [CallOutcome, ...CallOutcome[]]).optional(),
@@ -50,6 +51,7 @@ export const CallListQuery = z
 
 export const AppointmentListQuery = z
   .object({
+    agent: nonEmpty.optional(),
     status: z.enum(['booked', 'cancelled']).optional(),
     date: day.optional(),
     from: day.optional(),
@@ -58,6 +60,14 @@ export const AppointmentListQuery = z
     callSid: nonEmpty.optional(),
     limit: limit.optional(),
     offset: z.coerce.number().int().min(0).optional(),
+    token,
+  })
+  .strict();
+
+export const WebhookListQuery = z
+  .object({
+    status: z.enum(['pending', 'failed']).optional(),
+    limit: limit.optional(),
     token,
   })
   .strict();

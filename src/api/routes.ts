@@ -3,16 +3,20 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { InvalidCursorError, type Store } from '../store/types.js';
 import { requireAdmin } from './auth.js';
-import { AppointmentListQuery, CallListQuery, describeIssues } from './query.js';
+import { AppointmentListQuery, CallListQuery, WebhookListQuery, describeIssues } from './query.js';
 
 export interface ApiOptions {
-  store: Pick<Store, 'listCalls' | 'getCall' | 'listAppointments'>;
+  store: Pick<Store, 'listCalls' | 'getCall' | 'listAppointments' | 'listWebhooks' | 'retryWebhook'>;
   /** ADMIN_TOKEN; unset means loopback clients only. */
   adminToken: string | undefined;
+  /** The agents that answer calls (GET /api/agents): each with its numbers, clinic and greeting. */
+  agents?: () => readonly object[];
 }
 
-export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store, adminToken }) => {
+export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store, adminToken, agents }) => {
   app.addHook('preHandler', requireAdmin(adminToken));
+
+  app.get('/api/agents', async () => ({ agents: agents?.() ?? [] }));
 
   app.get('/api/calls', async (request, reply) => {
     const parsed = CallListQuery.safeParse(request.query ?? {});
@@ -37,6 +41,25 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store, ad
     if (!parsed.success) return badRequest(reply, describeIssues(parsed.error));
     const { token: _token, from, to, ...filters } = parsed.data;
     return { appointments: await store.listAppointments({ ...filters, fromDate: from, toDate: to }) };
+  });
+
+  // The post-call reports not delivered (yet): pending ones with their last error, and those given up on.
+  app.get('/api/webhooks', async (request, reply) => {
+    const parsed = WebhookListQuery.safeParse(request.query ?? {});
+    if (!parsed.success) return badRequest(reply, describeIssues(parsed.error));
+    const { status, limit } = parsed.data;
+    const [pending, failed] = await Promise.all(
+      (['pending', 'failed'] as const).map((s) => (status === undefined || status === s ? store.listWebhooks({ status: s, limit }) : Promise.resolve([]))),
+    );
+    return { pending, failed };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/webhooks/:id/retry', async (request, reply) => {
+    const id = Number(request.params.id);
+    if (!Number.isInteger(id) || !(await store.retryWebhook(id, Date.now()))) {
+      return reply.code(404).send({ error: 'Not Found', message: `no failed delivery ${request.params.id}` });
+    }
+    return { retrying: id };
   });
 };
 

@@ -11,6 +11,10 @@ import type { CallRecording } from '../recording/call-recording.js';
 import type { CallPolicyOptions } from './call-policies.js';
 
 export interface CallSessionOptions {
+  /** The name of the agent definition answering (AGENTS_DIR), on the call's record; DEFAULT_AGENT when unset. */
+  agentName?: string;
+  /** Where transfers to staff go for this call's agent, overriding the carrier control's own number. */
+  transferNumber?: string;
   settings: Settings;
   agent: AgentEndpoint;
   functions: FunctionRegistry;

@@ -7,7 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
 import type { CallControl } from '../domain/call-control.js';
 import type { LiveCall } from '../domain/live-calls.js';
-import type { CallEventKind, CallInfo, CallOutcome, TranscriptTurn } from '../domain/call.js';
+import { DEFAULT_AGENT, type CallEventKind, type CallInfo, type CallOutcome, type TranscriptTurn } from '../domain/call.js';
 import type { LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { ServerMessage } from '../agent/messages.js';
 import { AgentLink } from './agent-link.js';
@@ -39,6 +39,7 @@ export class CallSession implements LegEvents, LiveCall {
   readonly #abort = new AbortController();
   /** What acts on this call: the carrier's API, or the stream alone. */
   readonly control: CallControl;
+  readonly transferNumber: string | undefined;
   readonly #hangUp: HangUpAfterPlayback;
   readonly #recording: RecordingTimeline | undefined;
   readonly #maxCallerBuffered: number;
@@ -57,7 +58,8 @@ export class CallSession implements LegEvents, LiveCall {
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
     this.ledger = new PlaybackLedger({ markEveryMs: opts.markEveryMs });
-    this.info = { ...leg.call, carrier: leg.carrier, startedAt: Math.round(opts.clock.now()) };
+    this.transferNumber = opts.transferNumber;
+    this.info = { ...leg.call, carrier: leg.carrier, startedAt: Math.round(opts.clock.now()), agent: opts.agentName ?? DEFAULT_AGENT };
     this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid });
     this.#stats = new CallStats(opts.metrics, this.log);
     this.#chunker = new InboundChunker(opts.inboundChunkMs);
@@ -75,7 +77,7 @@ export class CallSession implements LegEvents, LiveCall {
 
     opts.metrics.callStarted();
     opts.events.emit({ type: 'call_started', call: this.info });
-    this.log.info({ carrier: leg.carrier, from: this.info.from, to: this.info.to, direction: this.info.direction }, 'call started');
+    this.log.info({ carrier: leg.carrier, from: this.info.from, to: this.info.to, direction: this.info.direction, agent: this.info.agent }, 'call started');
     this.#agent = new AgentLink(
       {
         endpoint: opts.agent,

@@ -74,6 +74,8 @@ async function serve(): Promise<void> {
   // A worker hears Ctrl-C from the terminal and SIGTERM from its primary: the first one drains, the rest wait.
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // New agent definitions for new calls; the log says what was loaded or why nothing changed.
+  process.on('SIGHUP', () => void app.reloadAgents());
   // A worker whose primary is gone would serve on with no one to replace or drain it.
   if (link) process.on('disconnect', () => shutdown('cluster primary gone'));
 }
@@ -88,6 +90,7 @@ async function servePrimary(env: Env, logger: Logger): Promise<void> {
     });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => primary.reloadAgents());
   try {
     announce(env, logger, await primary.ready);
   } catch (err) {

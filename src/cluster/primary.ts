@@ -5,8 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Env } from '../config/env.js';
-import { loadAgentSettings } from '../agent/settings-file.js';
-import { loadClinicConfig } from '../tools/clinic/index.js';
+import { loadAgentsFromEnv } from '../agents/definitions.js';
 import { openStore } from '../store/index.js';
 import { errorMessage } from '../observability/error-message.js';
 import type { Logger } from '../observability/log.js';
@@ -23,12 +22,13 @@ export interface ClusterPrimary {
   ready: Promise<string>;
   /** Drains every worker (SIGTERM), resolves with the exit code for the primary; later calls share the first. */
   shutdown(signal: NodeJS.Signals): Promise<number>;
+  /** Each worker reads the agent definitions again (SIGHUP), and keeps its own when they are invalid. */
+  reloadAgents(): void;
 }
 
 export async function startClusterPrimary(env: Env, logger: Logger): Promise<ClusterPrimary> {
   // Configuration errors are reported once, here, rather than once per worker.
-  loadAgentSettings(env.AGENT_CONFIG);
-  loadClinicConfig(env.CLINIC_CONFIG);
+  loadAgentsFromEnv(env);
   // Migrations run once before any worker opens the store, so workers never race to migrate.
   await (await openStore(env.DATABASE_URL, { logger })).close();
 
@@ -95,6 +95,9 @@ export async function startClusterPrimary(env: Env, logger: Logger): Promise<Clu
 
   return {
     ready,
+    reloadAgents() {
+      for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill('SIGHUP');
+    },
     shutdown(signal) {
       return (stopped ??= (async () => {
         stopping = true;

@@ -144,6 +144,20 @@ export const EnvSchema = z.object({
     .max(24 * 3_600_000)
     .refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000')
     .default(1_800_000),
+  /** A folder of agent definitions (*.json), each with the numbers it answers; unset: the one agent of AGENT_CONFIG. */
+  AGENTS_DIR: optionalString,
+  /** Where each ended call's report is POSTed (http:// or https://); unset: no reports. */
+  CALL_WEBHOOK_URL: optionalString.pipe(
+    z
+      .string()
+      .url('must be an absolute URL such as https://ehr.example.com/calls')
+      .refine((u) => /^https?:\/\//.test(u), 'must start with https:// or http://')
+      .optional(),
+  ),
+  /** The HMAC-SHA256 key of the reports' signature header. */
+  CALL_WEBHOOK_SECRET: optionalString,
+  CALL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  CALL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

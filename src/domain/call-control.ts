@@ -13,6 +13,8 @@ export interface CallControl {
 /** What a carrier's call control acts on: the live call, as the call core exposes it. */
 export interface ControlledCall {
   readonly info: { readonly callSid: string };
+  /** Where this call's transfers go (its agent's), when it has its own: the carrier's configured number otherwise. */
+  readonly transferNumber?: string;
   readonly log: Logger;
   /** Resolves once the call has ended and everything it holds is released. */
   readonly done: Promise<void>;

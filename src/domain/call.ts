@@ -17,6 +17,9 @@ export type CallOutcome =
   | 'max_duration' // the call reached its time limit
   | 'voicemail'; // an outbound call reached an answering machine (a message was left, if one was given)
 
+/** The agent of calls to numbers no agent definition claims (and of every call without AGENTS_DIR). */
+export const DEFAULT_AGENT = 'default';
+
 export interface CallInfo {
   /** The carrier whose leg carries the call: `twilio`, `telnyx`, ... */
   carrier: string;
@@ -28,6 +31,8 @@ export interface CallInfo {
   direction: CallDirection;
   startedAt: number;
   customParameters: Record<string, string>;
+  /** The agent definition that answered (AGENTS_DIR); DEFAULT_AGENT when unset. */
+  agent?: string;
 }
 
 export interface TranscriptTurn {

@@ -31,13 +31,15 @@ export class Metrics {
   readonly #storeWriteLatency: Histogram;
   readonly #storeEventsDropped: Counter<'reason'>;
   readonly #loopDelay: IntervalHistogram;
+  readonly #webhookAttempts: Counter<'result'>;
+  readonly #webhookBacklog: Gauge<'status'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.#activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
     this.#callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
-    const metrics = this;
+    const engineSessions = () => this.#engineSessions();
     /** A counter fed by a plain number on the audio path, folded in (and reset) when scraped. */
     const drainedCounter = (name: string, help: string, take: () => number) =>
       new Counter({
@@ -65,7 +67,12 @@ export class Metrics {
       registers,
     });
     this.#bargeIns = new Counter({ name: 'phone_agent_barge_ins_total', help: 'Caller interruptions of agent speech', registers });
-    this.#agentErrors = new Counter({ name: 'phone_agent_agent_errors_total', help: 'Error messages and failures of the agent connection', labelNames: ['code'], registers });
+    this.#agentErrors = new Counter({
+      name: 'phone_agent_agent_errors_total',
+      help: 'Error messages and failures of the agent connection',
+      labelNames: ['code'],
+      registers,
+    });
     this.#malformedMessages = new Counter({
       name: 'phone_agent_malformed_messages_total',
       help: 'Messages that could not be parsed or were unknown, by source (twilio, agent)',
@@ -97,7 +104,7 @@ export class Metrics {
       help: 'Voice Agent V1 sessions served by the embedded engine in this process',
       registers,
       collect() {
-        this.set(metrics.#engineSessions());
+        this.set(engineSessions());
       },
     });
     const frameLatency = new Histogram({
@@ -120,6 +127,20 @@ export class Metrics {
       labelNames: ['reason'],
       registers,
     });
+    this.#webhookAttempts = new Counter({
+      name: 'phone_agent_webhook_attempts_total',
+      help: 'Attempts to deliver post-call reports, by result (delivered; retry: failed, to be retried; failed: given up)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.#webhookBacklog = new Gauge({
+      name: 'phone_agent_webhook_backlog',
+      help: 'Post-call reports in the outbox not delivered, by status (pending, failed), as last seen',
+      labelNames: ['status'],
+      registers,
+      // Every worker reads the same outbox: summing would count each report once per worker.
+      aggregator: 'max',
+    });
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.#loopDelay.enable();
     const loopDelay = this.#loopDelay;
@@ -133,6 +154,15 @@ export class Metrics {
         loopDelay.reset();
       },
     });
+  }
+
+  webhookAttempt(result: 'delivered' | 'retry' | 'failed'): void {
+    this.#webhookAttempts.labels(result).inc();
+  }
+
+  webhookBacklog(backlog: { pending: number; failed: number }): void {
+    this.#webhookBacklog.labels('pending').set(backlog.pending);
+    this.#webhookBacklog.labels('failed').set(backlog.failed);
   }
 
   callStarted(): void {

@@ -21,9 +21,12 @@ import {
   type PatientQuery,
   type Slot,
   type Store,
+  type WebhookDelivery,
+  type WebhookOutcome,
+  type WebhookStatus,
 } from './types.js';
 import type { StatusCallback } from '../domain/dialer.js';
-import type { CallEventKind } from '../domain/call.js';
+import { DEFAULT_AGENT, type CallEventKind } from '../domain/call.js';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -32,11 +35,25 @@ const DEFAULT_APPOINTMENT_LIMIT = 100;
 /** The next seq of a child table for one call; the recorder writes one batch at a time, so no two writers race. */
 const nextSeq = (table: string) => `(SELECT COALESCE(MAX(seq), -1) + 1 FROM ${table} WHERE call_sid = ?)`;
 
+/** The post-call report's event name, and its idempotency key for a call. */
+export const CALL_ENDED_EVENT = 'call.ended';
+const callEndedKey = (callSid: string) => `${CALL_ENDED_EVENT}:${callSid}`;
+
+export interface SqlStoreOptions {
+  /** Every call_ended written also enqueues a post-call report in the outbox, in the same transaction. */
+  reportEndedCalls?: boolean;
+}
+
 export class SqlStore implements Store {
   readonly dialect: Store['dialect'];
+  readonly #reportEndedCalls: boolean;
 
-  constructor(private readonly db: SqlDriver) {
+  constructor(
+    private readonly db: SqlDriver,
+    options: SqlStoreOptions = {},
+  ) {
     this.dialect = db.dialect;
+    this.#reportEndedCalls = options.reportEndedCalls ?? false;
   }
 
   close(): Promise<void> {
@@ -62,6 +79,7 @@ export class SqlStore implements Store {
           known.add(event.callSid);
         }
         await recordChild(tx, event);
+        if (event.type === 'call_ended' && this.#reportEndedCalls) await enqueueReport(tx, event.callSid, event.endedAt);
       }
     });
   }
@@ -78,6 +96,7 @@ export class SqlStore implements Store {
   async listCalls(query: CallQuery = {}): Promise<CallPage> {
     const limit = pageSize(query.limit, DEFAULT_PAGE_SIZE);
     const where = new Conditions();
+    where.add('agent = ?', query.agent);
     where.add('from_number = ?', query.from);
     where.add('to_number = ?', query.to);
     where.add('outcome = ?', query.outcome);
@@ -116,6 +135,73 @@ export class SqlStore implements Store {
     };
   }
 
+  // ---- the post-call report outbox ----
+
+  async dueWebhooks(now: number, limit: number): Promise<WebhookDelivery[]> {
+    const rows = await this.db.all(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, [
+      ms(now),
+      limit,
+    ]);
+    return rows.map(toWebhookDelivery);
+  }
+
+  async claimWebhook(delivery: Pick<WebhookDelivery, 'id' | 'nextAttemptAt'>, leaseUntil: number): Promise<boolean> {
+    // Whoever moves next_attempt_at first holds the delivery; a worker that dies mid-attempt lets the lease lapse.
+    const { changes } = await this.db.run(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`, [
+      ms(leaseUntil),
+      delivery.id,
+      ms(delivery.nextAttemptAt),
+    ]);
+    return changes === 1;
+  }
+
+  async setWebhookPayload(id: number, payload: string): Promise<string> {
+    await this.db.run('UPDATE webhook_deliveries SET payload = ? WHERE id = ? AND payload IS NULL', [payload, id]);
+    const [row] = await this.db.all('SELECT payload FROM webhook_deliveries WHERE id = ?', [id]);
+    return str(row?.payload);
+  }
+
+  async finishWebhookAttempt(id: number, outcome: WebhookOutcome): Promise<void> {
+    if (outcome.error === undefined) {
+      await this.db.run(`UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?`, [
+        ms(outcome.at),
+        id,
+      ]);
+      return;
+    }
+    const status: WebhookStatus = outcome.retryAt === undefined ? 'failed' : 'pending';
+    await this.db.run('UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?', [
+      status,
+      ms(outcome.retryAt ?? outcome.at),
+      outcome.error,
+      id,
+    ]);
+  }
+
+  async listWebhooks(query: { status?: WebhookStatus; limit?: number } = {}): Promise<WebhookDelivery[]> {
+    const where = new Conditions();
+    where.add('status = ?', query.status);
+    const rows = await this.db.all(`SELECT * FROM webhook_deliveries ${where.sql()} ORDER BY created_at DESC, id DESC LIMIT ?`, [
+      ...where.params,
+      pageSize(query.limit, DEFAULT_PAGE_SIZE),
+    ]);
+    return rows.map(toWebhookDelivery);
+  }
+
+  async webhookBacklog(): Promise<{ pending: number; failed: number }> {
+    const rows = await this.db.all(`SELECT status, COUNT(*) AS n FROM webhook_deliveries WHERE status <> 'delivered' GROUP BY status`);
+    const count = (status: WebhookStatus) => num(rows.find((r) => r.status === status)?.n ?? 0);
+    return { pending: count('pending'), failed: count('failed') };
+  }
+
+  async retryWebhook(id: number, now: number): Promise<boolean> {
+    const { changes } = await this.db.run(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status = 'failed'`, [
+      ms(now),
+      id,
+    ]);
+    return changes === 1;
+  }
+
   // ---- appointments ----
 
   async createAppointment(input: NewAppointment): Promise<Appointment> {
@@ -125,9 +211,20 @@ export class SqlStore implements Store {
     const now = Date.now();
     const rows = await this.#slotWrite(slot, () =>
       this.db.all(
-        `INSERT INTO appointments (patient_name, patient_key, date_of_birth, date, time, reason, status, created_at, updated_at, call_sid)
-         VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING *`,
-        [patientName, patientKey(patientName), dateOfBirth, slot.date, slot.time, input.reason?.trim() || null, now, now, input.callSid ?? null],
+        `INSERT INTO appointments (patient_name, patient_key, date_of_birth, date, time, reason, status, created_at, updated_at, call_sid, agent)
+         VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?) RETURNING *`,
+        [
+          patientName,
+          patientKey(patientName),
+          dateOfBirth,
+          slot.date,
+          slot.time,
+          input.reason?.trim() || null,
+          now,
+          now,
+          input.callSid ?? null,
+          input.agent ?? DEFAULT_AGENT,
+        ],
       ),
     );
     return toAppointment(rows[0]!);
@@ -162,12 +259,13 @@ export class SqlStore implements Store {
       dateOfBirth: query.dateOfBirth,
       date: query.date,
       status: query.status ?? 'booked',
+      agent: query.agent,
       limit: MAX_PAGE_SIZE,
     });
   }
 
-  appointmentsOn(date: string): Promise<Appointment[]> {
-    return this.#selectAppointments({ date, status: 'booked', limit: MAX_PAGE_SIZE });
+  appointmentsOn(date: string, agent?: string): Promise<Appointment[]> {
+    return this.#selectAppointments({ date, agent, status: 'booked', limit: MAX_PAGE_SIZE });
   }
 
   listAppointments(query: AppointmentQuery = {}): Promise<Appointment[]> {
@@ -176,6 +274,7 @@ export class SqlStore implements Store {
 
   async #selectAppointments(query: AppointmentQuery & { dateOfBirth?: string | undefined; limit: number }): Promise<Appointment[]> {
     const where = new Conditions();
+    where.add('agent = ?', query.agent);
     where.add('status = ?', query.status);
     where.add('date = ?', query.date);
     where.add('date >= ?', query.fromDate);
@@ -220,12 +319,23 @@ class Conditions {
 
 async function upsertCall(tx: SqlExecutor, call: CallInfo): Promise<void> {
   await tx.run(
-    `INSERT INTO calls (call_sid, carrier, stream_sid, account_sid, from_number, to_number, direction, custom_parameters, started_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO calls (call_sid, carrier, stream_sid, account_sid, from_number, to_number, direction, custom_parameters, started_at, agent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (call_sid) DO UPDATE SET carrier = excluded.carrier, stream_sid = excluded.stream_sid, account_sid = excluded.account_sid,
        from_number = excluded.from_number, to_number = excluded.to_number, direction = excluded.direction,
-       custom_parameters = excluded.custom_parameters, started_at = excluded.started_at`,
-    [call.callSid, call.carrier, call.streamSid, call.accountSid, call.from, call.to, call.direction, JSON.stringify(call.customParameters), ms(call.startedAt)],
+       custom_parameters = excluded.custom_parameters, started_at = excluded.started_at, agent = excluded.agent`,
+    [
+      call.callSid,
+      call.carrier,
+      call.streamSid,
+      call.accountSid,
+      call.from,
+      call.to,
+      call.direction,
+      JSON.stringify(call.customParameters),
+      ms(call.startedAt),
+      call.agent ?? DEFAULT_AGENT,
+    ],
   );
 }
 
@@ -295,6 +405,14 @@ async function recordChild(tx: SqlExecutor, event: Exclude<CallEvent, { type: 'c
   }
 }
 
+async function enqueueReport(tx: SqlExecutor, callSid: string, endedAt: number): Promise<void> {
+  await tx.run(
+    `INSERT INTO webhook_deliveries (idempotency_key, call_sid, event, status, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+    [callEndedKey(callSid), callSid, CALL_ENDED_EVENT, ms(endedAt), ms(endedAt)],
+  );
+}
+
 function eventTime(event: Exclude<CallEvent, { type: 'call_started' }>): number {
   switch (event.type) {
     case 'turn':
@@ -329,6 +447,7 @@ function toCallRecord(r: Row): CallRecord {
     direction: r.direction === 'outbound' ? 'outbound' : 'inbound',
     startedAt: num(r.started_at),
     customParameters: JSON.parse(str(r.custom_parameters) || '{}') as Record<string, string>,
+    agent: str(r.agent) || DEFAULT_AGENT,
     endedAt: ended ? num(r.ended_at) : null,
     outcome: (optStr(r.outcome) as CallRecord['outcome']) ?? null,
     reason: optStr(r.reason),
@@ -392,6 +511,22 @@ function toStatusCallback(r: Row): StatusCallback {
   return { callSid: str(r.call_sid), status: str(r.status), at: num(r.at), payload: JSON.parse(str(r.payload)) as Record<string, string> };
 }
 
+function toWebhookDelivery(r: Row): WebhookDelivery {
+  return {
+    id: num(r.id),
+    idempotencyKey: str(r.idempotency_key),
+    callSid: str(r.call_sid),
+    event: str(r.event),
+    status: str(r.status) as WebhookStatus,
+    attempts: num(r.attempts),
+    nextAttemptAt: num(r.next_attempt_at),
+    payload: optStr(r.payload),
+    lastError: optStr(r.last_error),
+    createdAt: num(r.created_at),
+    deliveredAt: r.delivered_at === null || r.delivered_at === undefined ? null : num(r.delivered_at),
+  };
+}
+
 function toAppointment(r: Row): Appointment {
   return {
     id: num(r.id),
@@ -404,6 +539,7 @@ function toAppointment(r: Row): Appointment {
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     callSid: optStr(r.call_sid),
+    agent: str(r.agent) || DEFAULT_AGENT,
   };
 }
 

@@ -16,6 +16,7 @@ import type {
 export type CallCounters = Omit<CallSummary, 'outcome' | 'reason'>;
 
 export interface CallRecord extends CallInfo {
+  agent: string;
   endedAt: number | null;
   outcome: CallOutcome | null;
   reason: string | null;
@@ -39,6 +40,7 @@ export interface CallDetail extends CallRecord {
 }
 
 export interface CallQuery {
+  agent?: string;
   from?: string;
   to?: string;
   outcome?: CallOutcome;
@@ -85,6 +87,8 @@ export interface Appointment {
   createdAt: number;
   updatedAt: number;
   callSid: string | null;
+  /** The agent whose calendar holds it. */
+  agent: string;
 }
 
 export interface NewAppointment {
@@ -94,6 +98,8 @@ export interface NewAppointment {
   time: string;
   reason?: string;
   callSid?: string;
+  /** Default DEFAULT_AGENT. */
+  agent?: string;
 }
 
 export interface Slot {
@@ -108,9 +114,12 @@ export interface PatientQuery {
   date?: string;
   /** Default: booked only. */
   status?: AppointmentStatus;
+  /** Only this agent's calendar; every agent's when unset. */
+  agent?: string;
 }
 
 export interface AppointmentQuery {
+  agent?: string;
   status?: AppointmentStatus;
   date?: string;
   /** Inclusive day range. */
@@ -131,13 +140,58 @@ export interface AppointmentStore {
   /** Throws AppointmentNotFoundError unless `id` is booked. */
   cancelAppointment(id: number): Promise<Appointment>;
   findAppointments(query: PatientQuery): Promise<Appointment[]>;
-  /** The booked appointments of one day, by time: what the open-slot search subtracts. */
-  appointmentsOn(date: string): Promise<Appointment[]>;
+  /** The booked appointments of one day, by time: what the open-slot search subtracts (of one agent's calendar, when given). */
+  appointmentsOn(date: string, agent?: string): Promise<Appointment[]>;
   /** By date and time. */
   listAppointments(query?: AppointmentQuery): Promise<Appointment[]>;
 }
 
-export interface Store extends CallStore, AppointmentStore {
+export type WebhookStatus = 'pending' | 'delivered' | 'failed';
+
+/** One post-call report in the outbox. */
+export interface WebhookDelivery {
+  id: number;
+  /** The same for every attempt at one report: receivers drop what they have already seen. */
+  idempotencyKey: string;
+  callSid: string;
+  event: string;
+  status: WebhookStatus;
+  attempts: number;
+  /** When the next attempt is due (pending), or until when the current one holds it. */
+  nextAttemptAt: number;
+  /** The JSON body, fixed by the first attempt; null until then. */
+  payload: string | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+export interface WebhookOutcome {
+  /** Epoch ms of the attempt's end. */
+  at: number;
+  /** Undefined when delivered. */
+  error?: string;
+  /** For a failed attempt: when to try again, or undefined to give up (status failed). */
+  retryAt?: number;
+}
+
+export interface WebhookStore {
+  /** Pending deliveries due at `now`, oldest first. */
+  dueWebhooks(now: number, limit: number): Promise<WebhookDelivery[]>;
+  /** Takes a due delivery for one attempt until `leaseUntil`; false when another worker took it first. */
+  claimWebhook(delivery: Pick<WebhookDelivery, 'id' | 'nextAttemptAt'>, leaseUntil: number): Promise<boolean>;
+  /** Fixes the body every attempt sends (only the first one sets it). */
+  setWebhookPayload(id: number, payload: string): Promise<string>;
+  finishWebhookAttempt(id: number, outcome: WebhookOutcome): Promise<void>;
+  /** Newest first. */
+  listWebhooks(query?: { status?: WebhookStatus; limit?: number }): Promise<WebhookDelivery[]>;
+  /** How many reports wait (pending) and how many were given up on (failed). */
+  webhookBacklog(): Promise<{ pending: number; failed: number }>;
+  /** A failed delivery back to pending, due now; false unless it had failed. */
+  retryWebhook(id: number, now: number): Promise<boolean>;
+}
+
+export interface Store extends CallStore, AppointmentStore, WebhookStore {
   readonly dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }

@@ -55,11 +55,12 @@ export function twilioCallControl({ client, transferNumber, logger }: TwilioCall
         });
       },
       transfer(reason) {
-        if (!transferNumber) {
+        const to = session.transferNumber ?? transferNumber;
+        if (!to) {
           return Promise.reject(new Error('transfer is not configured: set TRANSFER_NUMBER or transferNumber in the clinic config'));
         }
         // The agent and the keypad may both ask; the call is dialled out once.
-        transfer ??= dial(transferNumber, reason).catch((err: unknown) => {
+        transfer ??= dial(to, reason).catch((err: unknown) => {
           transfer = undefined;
           session.markTransferring(false);
           throw new Error(`the transfer failed: ${(err as Error).message}`);

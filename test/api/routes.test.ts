@@ -140,6 +140,8 @@ describe('/api routes', () => {
         listCalls: async () => (reads++, { calls: [], nextCursor: null }),
         getCall: async () => (reads++, undefined),
         listAppointments: async () => (reads++, []),
+        listWebhooks: async () => (reads++, []),
+        retryWebhook: async () => (reads++, false),
       };
       const guarded = await buildApp(spy, 's3cret-token');
       try {

@@ -9,6 +9,7 @@ export interface SampleCallOptions {
   direction?: CallInfo['direction'];
   carrier?: string;
   outcome?: CallOutcome;
+  agent?: string;
 }
 
 export function sampleCall(o: SampleCallOptions): CallEvent[] {
@@ -27,6 +28,7 @@ export function sampleCall(o: SampleCallOptions): CallEvent[] {
         direction: o.direction ?? 'inbound',
         startedAt: t,
         customParameters: { campaign: 'spring' },
+        agent: o.agent ?? 'default',
       },
     },
     { type: 'turn', callSid, turn: { role: 'assistant', text: 'Thank you for calling.', startedAt: t + 100, endedAt: t + 2100, interrupted: false } },

@@ -2,7 +2,7 @@
 // database records which versions it has applied, not what they said): a new column or table is a new
 // version, never an edit to a table below.
 import type { Migration } from './run.js';
-import { addColumnStatements, createTableStatements, type AddedColumns, type Column, type Dialect, type Table } from './schema.js';
+import { addColumnStatement, createTableStatements, type Column, type Dialect, type Table } from './schema.js';
 
 const BELONGS_TO_CALL: Column = { type: 'text', references: { table: 'calls', column: 'call_sid' } };
 
@@ -130,30 +130,86 @@ const callStatusCallbacks: Table = {
   indexes: ['CREATE INDEX call_status_callbacks_by_call ON call_status_callbacks (call_sid, at);'],
 };
 
+// The outbox of post-call reports: a row is written in the same transaction as the call's end, so a report
+// exists for every ended call the store knows of, and is deleted by nothing.
+const webhookDeliveries: Table = {
+  name: 'webhook_deliveries',
+  columns: {
+    id: { type: 'id' },
+    idempotency_key: { type: 'text' },
+    call_sid: { type: 'text' },
+    event: { type: 'text' },
+    status: { type: 'text', default: 'pending', oneOf: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'int' },
+    next_attempt_at: { type: 'bigint' },
+    // The report as first sent: every retry sends the same body.
+    payload: { type: 'text', nullable: true },
+    last_error: { type: 'text', nullable: true },
+    created_at: { type: 'bigint' },
+    delivered_at: { type: 'bigint', nullable: true },
+  },
+  indexes: [
+    'CREATE UNIQUE INDEX webhook_deliveries_by_key ON webhook_deliveries (idempotency_key);',
+    'CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);',
+  ],
+};
+
+/** A column a later version adds to a table an earlier one created. */
+interface AddedColumn {
+  table: Table;
+  name: string;
+  column: Column;
+}
+
 interface Version {
   version: number;
   name: string;
-  tables?: readonly Table[];
-  added?: readonly AddedColumns[];
+  tables: readonly Table[];
+  addColumns?: readonly AddedColumn[];
+  /** Statements after the rest, the same in both databases (index changes). */
+  statements?: readonly string[];
 }
+
+// Calls and appointments belong to the agent that answered: each agent (AGENTS_DIR) books its own
+// clinic's calendar, so a slot is taken per agent, not across every clinic.
+const AGENT: Column = { type: 'text', default: 'default' };
 
 const VERSIONS: readonly Version[] = [
   { version: 1, name: 'calls', tables: [calls, callTurns, callFunctionCalls, callEvents, callLatencies] },
   { version: 2, name: 'appointments', tables: [appointments] },
   { version: 3, name: 'call_status_callbacks', tables: [callStatusCallbacks] },
-  // Calls came only from Twilio until carriers were added.
-  { version: 4, name: 'calls_carrier', added: [{ table: 'calls', columns: { carrier: { type: 'text', default: 'twilio' } } }] },
+  { version: 4, name: 'webhook_deliveries', tables: [webhookDeliveries] },
+  {
+    version: 5,
+    name: 'agents',
+    tables: [],
+    addColumns: [
+      { table: calls, name: 'agent', column: AGENT },
+      { table: appointments, name: 'agent', column: AGENT },
+    ],
+    statements: [
+      'DROP INDEX appointments_one_per_slot;',
+      "CREATE UNIQUE INDEX appointments_one_per_slot ON appointments (agent, date, time) WHERE status = 'booked';",
+      'CREATE INDEX calls_by_agent ON calls (agent, started_at);',
+    ],
+  },
+  // Calls came only from Twilio until the other carriers were added.
+  { version: 6, name: 'calls_carrier', tables: [], addColumns: [{ table: calls, name: 'carrier', column: { type: 'text', default: 'twilio' } }] },
 ];
 
-/** Every table as the migrations leave it: created, then with the columns later versions added, in order. */
-export const TABLES: readonly Table[] = VERSIONS.flatMap((v) => v.tables ?? []).map((table) => ({
-  ...table,
-  columns: Object.assign({}, table.columns, ...VERSIONS.flatMap((v) => v.added ?? []).filter((a) => a.table === table.name).map((a) => a.columns)),
-}));
+/** Every table the migrations create, with the columns later versions added. */
+export const TABLES: readonly Table[] = VERSIONS.flatMap((v) => v.tables).map((table) => {
+  const added = VERSIONS.flatMap((v) => v.addColumns ?? []).filter((a) => a.table === table);
+  return added.length === 0 ? table : { ...table, columns: { ...table.columns, ...Object.fromEntries(added.map((a) => [a.name, a.column])) } };
+});
 
 function migrationsFor(dialect: Dialect): readonly Migration[] {
-  return VERSIONS.map(({ version, name, tables = [], added = [] }) => {
-    const statements = [...tables.flatMap((table) => createTableStatements(table, dialect)), ...added.flatMap((a) => addColumnStatements(a, dialect))];
+  return VERSIONS.map(({ version, name, tables, addColumns = [], statements: extra = [] }) => {
+    const statements = [
+      ...tables.flatMap((table) => createTableStatements(table, dialect)),
+      ...addColumns.map((a) => addColumnStatement(a.table, a.name, a.column, dialect)),
+      ...extra,
+    ];
     // Laid out as the first releases wrote them by hand, which SQLite keeps verbatim in sqlite_schema.
     const sql = statements.map((statement) => `\n${statement.replaceAll(/^/gm, '      ')}`).join('');
     return { version, name, sql };

@@ -62,17 +62,9 @@ export function createTableStatements(table: Table, dialect: Dialect): string[] 
   return [create, ...(table.indexes ?? [])];
 }
 
-/** Columns added to a table that already exists; a NOT NULL one needs a default for the rows already there. */
-export interface AddedColumns {
-  table: string;
-  columns: Readonly<Record<string, Column>>;
-}
-
-export function addColumnStatements({ table, columns }: AddedColumns, dialect: Dialect): string[] {
-  return Object.entries(columns).map(([name, column]) => {
-    if (!column.nullable && column.default === undefined) throw new Error(`${table}.${name}: an added NOT NULL column needs a default`);
-    return `ALTER TABLE ${table} ADD COLUMN ${name} ${columnSql(name, column, dialect)};`;
-  });
+/** A column added to an existing table; a NOT NULL one needs its default, which fills the rows already there. */
+export function addColumnStatement(table: Table, name: string, column: Column, dialect: Dialect): string {
+  return `ALTER TABLE ${table.name} ADD COLUMN ${name} ${columnSql(name, column, dialect)};`;
 }
 
 function columnSql(name: string, column: Column, dialect: Dialect): string {

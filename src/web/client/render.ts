@@ -18,13 +18,18 @@ export function renderCallList(list: HTMLElement, calls: CallView[], selected: s
   }
   list.replaceChildren(
     ...calls.map((view) => {
-      const { callSid, from, to, startedAt } = view.info;
+      const { callSid, from, to, startedAt, agent } = view.info;
       const duration = view.endedAt === null ? 'in progress' : formatDuration(view.endedAt - startedAt);
       const button = h(
         'button',
         { type: 'button', class: 'call-item', 'aria-current': callSid === selected ? 'true' : undefined, 'data-call-sid': callSid },
         h('span', { class: 'parties' }, `${formatParty(from)} → ${formatParty(to)}`),
-        h('span', { class: 'when' }, h('time', { datetime: new Date(startedAt).toISOString() }, formatWhen(startedAt)), ` · ${duration}`),
+        h(
+          'span',
+          { class: 'when' },
+          h('time', { datetime: new Date(startedAt).toISOString() }, formatWhen(startedAt)),
+          ` · ${duration}${agent && agent !== 'default' ? ` · ${agent}` : ''}`,
+        ),
         status(view),
       );
       button.addEventListener('click', () => onSelect(callSid));
@@ -71,6 +76,7 @@ function metadata(view: CallView): HTMLElement {
     ['To', formatParty(info.to)],
     ['Carrier', info.carrier],
     ['Direction', info.direction],
+    ['Agent', info.agent ?? 'default'],
     ['Started', formatDateTime(info.startedAt)],
     ['Duration', view.endedAt === null ? 'in progress' : formatDuration(view.endedAt - info.startedAt)],
   ];
