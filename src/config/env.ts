@@ -71,9 +71,21 @@ export const EnvSchema = z.object({
     .default(1),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   // Call policies: silence prompts and the idle hang-up (0 turns prompts off), and the call's time limit (0: none).
-  IDLE_PROMPT_MS: z.coerce.number().int().min(0).max(600_000).refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000').default(8000),
+  IDLE_PROMPT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000')
+    .default(8000),
   IDLE_PROMPTS_BEFORE_HANGUP: z.coerce.number().int().min(0).max(10).default(2),
-  MAX_CALL_DURATION_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000').default(1_800_000),
+  MAX_CALL_DURATION_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3_600_000)
+    .refine((ms) => ms === 0 || ms >= 10_000, 'must be 0 (none) or at least 10000')
+    .default(1_800_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

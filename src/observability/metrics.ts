@@ -37,7 +37,6 @@ export class Metrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.#activeCalls = new Gauge({ name: 'phone_agent_active_calls', help: 'Calls in progress', registers });
     this.#callsTotal = new Counter({ name: 'phone_agent_calls_total', help: 'Calls ended, by outcome', labelNames: ['outcome'], registers });
-    const metrics = this;
     /** A counter fed by a plain number on the audio path, folded in (and reset) when scraped. */
     const drainedCounter = (name: string, help: string, take: () => number) =>
       new Counter({
@@ -65,7 +64,12 @@ export class Metrics {
       registers,
     });
     this.#bargeIns = new Counter({ name: 'phone_agent_barge_ins_total', help: 'Caller interruptions of agent speech', registers });
-    this.#agentErrors = new Counter({ name: 'phone_agent_agent_errors_total', help: 'Error messages and failures of the agent connection', labelNames: ['code'], registers });
+    this.#agentErrors = new Counter({
+      name: 'phone_agent_agent_errors_total',
+      help: 'Error messages and failures of the agent connection',
+      labelNames: ['code'],
+      registers,
+    });
     this.#malformedMessages = new Counter({
       name: 'phone_agent_malformed_messages_total',
       help: 'Messages that could not be parsed or were unknown, by source (twilio, agent)',
@@ -92,12 +96,14 @@ export class Metrics {
       buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
       registers,
     });
+    // Read through an arrow so the gauge's collect() (where `this` is the gauge) sees the current source.
+    const engineSessions = () => this.#engineSessions();
     new Gauge({
       name: 'phone_agent_engine_sessions',
       help: 'Voice Agent V1 sessions served by the embedded engine in this process',
       registers,
       collect() {
-        this.set(metrics.#engineSessions());
+        this.set(engineSessions());
       },
     });
     const frameLatency = new Histogram({

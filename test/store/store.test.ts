@@ -70,7 +70,8 @@ for (const dialect of dialects) {
       for (const event of events) bus.emit(event);
       await recorder.close();
       metrics.close();
-      assert.equal((await (metrics.registry.getSingleMetric('phone_agent_store_write_seconds') as Histogram).get()).values.find((v) => v.metricName?.endsWith('_count'))?.value, 3, '9 events in batches of 4');
+      const writeSeconds = await (metrics.registry.getSingleMetric('phone_agent_store_write_seconds') as Histogram).get();
+      assert.equal(writeSeconds.values.find((v) => v.metricName?.endsWith('_count'))?.value, 3, '9 events in batches of 4');
 
       await store.close();
       store = await openStore(db.url);

@@ -13,7 +13,9 @@ import { clinicTools, loadClinicConfig } from '../../src/tools/clinic/index.js';
 test('the agent books an appointment during a call and it is in the store with exactly those values', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'phone-agent-clinic-call-'));
   const store = await openStore(join(dir, 'calls.db'));
-  const functions = new FunctionRegistry(clinicTools({ clinic: loadClinicConfig('config/clinic.json'), store, now: () => new Date('2030-06-03T14:10:00Z') }));
+  const functions = new FunctionRegistry(
+    clinicTools({ clinic: loadClinicConfig('config/clinic.json'), store, now: () => new Date('2030-06-03T14:10:00Z') }),
+  );
   const h = await startBridge({ functions });
   try {
     const { call, agent } = await h.connectedCall();
@@ -21,18 +23,38 @@ test('the agent books an appointment during a call and it is in the store with e
     agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'b1', name: 'book_appointment', arguments: JSON.stringify(args), client_side: true }] });
     const response = await agent.waitFor((m) => m.type === 'FunctionCallResponse' && m.id === 'b1');
     const booked = (JSON.parse(String(response.content)) as { booked: { id: number } }).booked;
-    assert.deepEqual(booked, { id: booked.id, patient_name: 'Maria Garcia', date: '2030-06-05', time: '15:00', weekday: 'wednesday', reason: 'blood pressure check' });
+    assert.deepEqual(booked, {
+      id: booked.id,
+      patient_name: 'Maria Garcia',
+      date: '2030-06-05',
+      time: '15:00',
+      weekday: 'wednesday',
+      reason: 'blood pressure check',
+    });
 
     const [stored, ...others] = await store.listAppointments();
     assert.equal(others.length, 0);
     assert.deepEqual(
       { ...stored!, createdAt: 0, updatedAt: 0 },
-      { id: booked.id, patientName: 'Maria Garcia', dateOfBirth: '1964-11-02', date: '2030-06-05', time: '15:00', reason: 'blood pressure check', status: 'booked', createdAt: 0, updatedAt: 0, callSid: call.callSid },
+      {
+        id: booked.id,
+        patientName: 'Maria Garcia',
+        dateOfBirth: '1964-11-02',
+        date: '2030-06-05',
+        time: '15:00',
+        reason: 'blood pressure check',
+        status: 'booked',
+        createdAt: 0,
+        updatedAt: 0,
+        callSid: call.callSid,
+      },
     );
 
     // The same slot a second time is refused with alternatives, and nothing more is stored.
-    agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'b2', name: 'book_appointment', arguments: JSON.stringify({ ...args, patient_name: 'Tom Baker' }), client_side: true }] });
-    const second = JSON.parse(String((await agent.waitFor((m) => m.type === 'FunctionCallResponse' && m.id === 'b2')).content)) as { error: string; nearest_open_slots: unknown[] };
+    const secondArgs = JSON.stringify({ ...args, patient_name: 'Tom Baker' });
+    agent.send({ type: 'FunctionCallRequest', functions: [{ id: 'b2', name: 'book_appointment', arguments: secondArgs, client_side: true }] });
+    const secondResponse = await agent.waitFor((m) => m.type === 'FunctionCallResponse' && m.id === 'b2');
+    const second = JSON.parse(String(secondResponse.content)) as { error: string; nearest_open_slots: unknown[] };
     assert.match(second.error, /already taken/);
     assert.equal(second.nearest_open_slots.length, 3);
     assert.equal((await store.listAppointments()).length, 1);
