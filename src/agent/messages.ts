@@ -42,7 +42,12 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ThinkUpdated') }),
   z.object({ type: z.literal('ListenUpdated') }),
   z.object({ type: z.literal('InjectionRefused'), message: z.string().default('') }),
-  z.object({ type: z.literal('History'), role: z.enum(['user', 'assistant']).optional(), content: z.string().optional(), function_calls: z.array(z.unknown()).optional() }),
+  z.object({
+    type: z.literal('History'),
+    role: z.enum(['user', 'assistant']).optional(),
+    content: z.string().optional(),
+    function_calls: z.array(z.unknown()).optional(),
+  }),
   z.object({ type: z.literal('Warning'), description: z.string(), code: z.string() }),
   z.object({ type: z.literal('Error'), description: z.string(), code: z.string() }),
 ]);

@@ -82,7 +82,11 @@ export class FunctionCalls {
       };
       const onAbort = () => finish(failure('cancelled: the caller interrupted'));
       const timer = this.clock.setTimeout(() => {
-        this.send({ type: 'Warning', code: WarningCode.FUNCTION_CALL_FAILED, description: `no FunctionCallResponse for ${call.name} (${call.id}) within ${this.options.clientTimeoutMs} ms` });
+        this.send({
+          type: 'Warning',
+          code: WarningCode.FUNCTION_CALL_FAILED,
+          description: `no FunctionCallResponse for ${call.name} (${call.id}) within ${this.options.clientTimeoutMs} ms`,
+        });
         finish(failure(`${call.name} did not answer in time`));
       }, this.options.clientTimeoutMs);
       this.#pending.set(call.id, { call, resolve: finish });

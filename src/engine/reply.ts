@@ -150,7 +150,13 @@ export class Reply {
         if (deps.history) {
           deps.send({
             type: 'History',
-            function_calls: results.map((r) => ({ id: r.call.id, name: r.call.name, client_side: r.clientSide, arguments: r.call.arguments, response: r.content })),
+            function_calls: results.map((r) => ({
+              id: r.call.id,
+              name: r.call.name,
+              client_side: r.clientSide,
+              arguments: r.call.arguments,
+              response: r.content,
+            })),
           });
         }
       }

@@ -174,7 +174,10 @@ export class EngineSession {
     }
     const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
     if (type !== 'Settings') {
-      return this.#fail(ErrorCode.NON_SETTINGS_MESSAGE_BEFORE_SETTINGS, `Received ${JSON.stringify(type ?? null)} before Settings: the first message must be Settings.`);
+      return this.#fail(
+        ErrorCode.NON_SETTINGS_MESSAGE_BEFORE_SETTINGS,
+        `Received ${JSON.stringify(type ?? null)} before Settings: the first message must be Settings.`,
+      );
     }
     const result = parseSettings(raw);
     if (!result.ok) return this.#fail(ErrorCode.INVALID_SETTINGS, result.error);

@@ -46,7 +46,10 @@ describe('engine conversations', () => {
     assert.ok(firstAudio !== undefined);
     const report = client.ofType('LatencyReport')[0]!;
     // Not an assertion on speed: the number is printed for the report.
-    console.log(`end of speech to first agent audio: ${Math.round(firstAudio - endOfSpeech)} ms; engine says total ${report.total_latency} s, stt ${report.stt_latency} s, tts ${report.tts_latency} s`);
+    console.log(
+      `end of speech to first agent audio: ${Math.round(firstAudio - endOfSpeech)} ms; ` +
+        `engine says total ${report.total_latency} s, stt ${report.stt_latency} s, tts ${report.tts_latency} s`,
+    );
     client.close();
   });
 

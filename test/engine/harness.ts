@@ -71,7 +71,9 @@ export const BASE_SETTINGS = {
 };
 
 /** BASE_SETTINGS with changes merged into `agent` and `audio` (one level deep). */
-export function settingsWith(changes: { agent?: Record<string, unknown>; audio?: Record<string, unknown>; [key: string]: unknown } = {}): Record<string, unknown> {
+export function settingsWith(
+  changes: { agent?: Record<string, unknown>; audio?: Record<string, unknown>; [key: string]: unknown } = {},
+): Record<string, unknown> {
   const { agent, audio, ...rest } = changes;
   return { ...BASE_SETTINGS, ...rest, agent: { ...BASE_SETTINGS.agent, ...agent }, audio: { ...BASE_SETTINGS.audio, ...audio } };
 }

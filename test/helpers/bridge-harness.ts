@@ -15,7 +15,11 @@ export interface BridgeHarness {
   call(options?: Partial<SimulatedCallOptions>): Promise<SimulatedCall>;
   /** A call whose agent connection has received its Settings: both ends ready to talk. */
   connectedCall(options?: Partial<SimulatedCallOptions>): Promise<{ call: SimulatedCall; agent: AgentConnection }>;
-  waitForEvent<T extends CallEvent['type']>(type: T, predicate?: (e: Extract<CallEvent, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<CallEvent, { type: T }>>;
+  waitForEvent<T extends CallEvent['type']>(
+    type: T,
+    predicate?: (e: Extract<CallEvent, { type: T }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<CallEvent, { type: T }>>;
   close(): Promise<void>;
 }
 

@@ -36,7 +36,13 @@ const control: CallControl = {
 };
 
 async function call(name: string, args: unknown): Promise<{ ok: boolean; result: Record<string, unknown> }> {
-  const r = await functions.dispatch(name, JSON.stringify(args), { callSid: 'CAtest', streamSid: 'MZtest', from: '+15550100', signal: new AbortController().signal, control });
+  const r = await functions.dispatch(name, JSON.stringify(args), {
+    callSid: 'CAtest',
+    streamSid: 'MZtest',
+    from: '+15550100',
+    signal: new AbortController().signal,
+    control,
+  });
   return { ok: r.ok, result: JSON.parse(r.content) as Record<string, unknown> };
 }
 
@@ -67,7 +73,10 @@ test('find_open_slots without a date: today from the next slot on, skipping lunc
 
 test('find_open_slots: part of day, a closed day (with the next openings), the past and beyond the booking window', async () => {
   const afternoon = await call('find_open_slots', { date: '2030-06-04', part_of_day: 'afternoon' });
-  assert.deepEqual((afternoon.result.openings as Array<{ times: string[] }>)[0]!.times, ['13:00', '13:30', '14:00', '14:30', '15:00', '15:30', '16:00', '16:30']);
+  assert.deepEqual(
+    (afternoon.result.openings as Array<{ times: string[] }>)[0]!.times,
+    ['13:00', '13:30', '14:00', '14:30', '15:00', '15:30', '16:00', '16:30'],
+  );
 
   const saturday = await call('find_open_slots', { date: '2030-06-08', part_of_day: '' });
   assert.ok(saturday.ok);
@@ -89,8 +98,9 @@ test('book_appointment stores exactly what was asked, then find_open_slots no lo
   assert.deepEqual({ ...booked, id: 0 }, { id: 0, patient_name: 'Jane Doe', date: '2030-06-04', time: '09:30', weekday: 'tuesday', reason: 'annual physical' });
   const stored = await store.listAppointments({ date: '2030-06-04' });
   assert.equal(stored.length, 1);
+  const row = stored[0]!;
   assert.deepEqual(
-    { id: stored[0]!.id, name: stored[0]!.patientName, dob: stored[0]!.dateOfBirth, date: stored[0]!.date, time: stored[0]!.time, reason: stored[0]!.reason, status: stored[0]!.status, callSid: stored[0]!.callSid },
+    { id: row.id, name: row.patientName, dob: row.dateOfBirth, date: row.date, time: row.time, reason: row.reason, status: row.status, callSid: row.callSid },
     { id: booked.id, name: 'Jane Doe', dob: '1980-04-12', date: '2030-06-04', time: '09:30', reason: 'annual physical', status: 'booked', callSid: 'CAtest' },
   );
   const slots = await call('find_open_slots', { date: '2030-06-04', part_of_day: 'morning' });
@@ -117,7 +127,11 @@ test('book_appointment refuses the past, closed days, lunch, off-grid and after-
   await refused('book_appointment', { ...JANE, date: '2030-06-03', time: '10:00' }, /in the past/);
   const sunday = await refused('book_appointment', { ...JANE, date: '2030-06-09', time: '10:00' }, /the office is closed on Sundays/);
   assert.deepEqual((sunday.nearest_open_slots as Array<{ date: string }>).map((s) => s.date), ['2030-06-10', '2030-06-10', '2030-06-10']);
-  await refused('book_appointment', { ...JANE, date: '2030-06-06', time: '12:00' }, /12:00 is not an appointment time on Thursday: appointments start every 30 minutes from 08:00 to 16:30, none during the 12:00-13:00 lunch break/);
+  await refused(
+    'book_appointment',
+    { ...JANE, date: '2030-06-06', time: '12:00' },
+    /12:00 is not an appointment time on Thursday: appointments start every 30 minutes from 08:00 to 16:30, none during the 12:00-13:00 lunch break/,
+  );
   await refused('book_appointment', { ...JANE, date: '2030-06-06', time: '12:30' }, /not an appointment time/);
   await refused('book_appointment', { ...JANE, date: '2030-06-06', time: '09:15' }, /not an appointment time/);
   await refused('book_appointment', { ...JANE, date: '2030-06-06', time: '07:30' }, /not an appointment time/);
@@ -126,7 +140,11 @@ test('book_appointment refuses the past, closed days, lunch, off-grid and after-
   await refused('book_appointment', { ...JANE, date: '2030-06-06', time: '9am' }, /invalid arguments: time: must be a 24-hour time written HH:MM/);
   await refused('book_appointment', { ...JANE, date: '2030-06-31', time: '09:00' }, /invalid arguments: date: must be a real date/);
   await refused('book_appointment', { patient_name: 'Jane Doe', date: '2030-06-06', time: '09:00' }, /date_of_birth: required: the patient's date of birth/);
-  await refused('book_appointment', { ...JANE, date_of_birth: '2999-01-01', date: '2030-06-06', time: '09:00' }, /date_of_birth: must be a date of birth in the past/);
+  await refused(
+    'book_appointment',
+    { ...JANE, date_of_birth: '2999-01-01', date: '2030-06-06', time: '09:00' },
+    /date_of_birth: must be a date of birth in the past/,
+  );
   await refused('book_appointment', { ...JANE, patient_name: ' ', date: '2030-06-06', time: '09:00' }, /patient_name: must be the patient's full name/);
   assert.equal((await store.listAppointments({ date: '2030-06-06' })).length, 0, 'nothing was booked by a refusal');
 });
@@ -144,17 +162,32 @@ test('lookup_appointments finds upcoming appointments by name (any case and spac
 test('reschedule_appointment moves the one upcoming appointment; refuses a taken slot, no match and an ambiguous request', async () => {
   const moved = await call('reschedule_appointment', { ...JANE, current_date: '2030-06-04', new_date: '2030-06-07', new_time: '15:30' });
   assert.ok(moved.ok, JSON.stringify(moved.result));
-  assert.deepEqual({ ...(moved.result.rescheduled as object), id: 0 }, { id: 0, patient_name: 'Jane Doe', date: '2030-06-07', time: '15:30', weekday: 'friday', reason: 'annual physical' });
+  assert.deepEqual(
+    { ...(moved.result.rescheduled as object), id: 0 },
+    { id: 0, patient_name: 'Jane Doe', date: '2030-06-07', time: '15:30', weekday: 'friday', reason: 'annual physical' },
+  );
   assert.deepEqual((await store.listAppointments({ date: '2030-06-04' })).length, 0);
 
   const taken = await refused('reschedule_appointment', { ...JANE, new_date: '2030-06-05', new_time: '14:00' }, /2030-06-05 at 14:00 is already taken/);
   assert.equal((taken.nearest_open_slots as unknown[]).length, 3);
   await refused('reschedule_appointment', { ...JANE, new_date: '2030-06-08', new_time: '10:00' }, /closed on Saturdays/);
-  await refused('reschedule_appointment', { ...JANE, current_date: '2030-06-10', new_date: '2030-06-11', new_time: '10:00' }, /no upcoming appointment found for Jane Doe born 1980-04-12 on 2030-06-10/);
-  await refused('reschedule_appointment', { patient_name: 'Nobody Here', date_of_birth: '1990-01-01', new_date: '2030-06-11', new_time: '10:00' }, /no upcoming appointment found/);
+  await refused(
+    'reschedule_appointment',
+    { ...JANE, current_date: '2030-06-10', new_date: '2030-06-11', new_time: '10:00' },
+    /no upcoming appointment found for Jane Doe born 1980-04-12 on 2030-06-10/,
+  );
+  await refused(
+    'reschedule_appointment',
+    { patient_name: 'Nobody Here', date_of_birth: '1990-01-01', new_date: '2030-06-11', new_time: '10:00' },
+    /no upcoming appointment found/,
+  );
 
   await call('book_appointment', { ...JANE, date: '2030-06-12', time: '08:00' });
-  const ambiguous = await refused('reschedule_appointment', { ...JANE, new_date: '2030-06-13', new_time: '10:00' }, /Jane Doe has 2 upcoming appointments: ask which one to move/);
+  const ambiguous = await refused(
+    'reschedule_appointment',
+    { ...JANE, new_date: '2030-06-13', new_time: '10:00' },
+    /Jane Doe has 2 upcoming appointments: ask which one to move/,
+  );
   assert.deepEqual((ambiguous.appointments as Array<{ date: string }>).map((a) => a.date), ['2030-06-07', '2030-06-12']);
 });
 
@@ -174,7 +207,15 @@ test('get_office_info answers from the clinic config, by topic', async () => {
   const hours = await call('get_office_info', { topic: 'hours' });
   assert.deepEqual(hours.result, {
     name: 'Maple Street Family Medicine',
-    hours: { monday: '08:00-17:00', tuesday: '08:00-17:00', wednesday: '08:00-17:00', thursday: '08:00-17:00', friday: '08:00-17:00', saturday: 'closed', sunday: 'closed' },
+    hours: {
+      monday: '08:00-17:00',
+      tuesday: '08:00-17:00',
+      wednesday: '08:00-17:00',
+      thursday: '08:00-17:00',
+      friday: '08:00-17:00',
+      saturday: 'closed',
+      sunday: 'closed',
+    },
     lunch_break: '12:00-13:00',
     timezone: 'America/New_York',
   });

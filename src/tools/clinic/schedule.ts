@@ -59,7 +59,9 @@ export class ClinicSchedule {
     if (slot.date < today.date || (slot.date === today.date && slot.time <= today.time)) {
       return `${slot.date} at ${slot.time} is in the past (it is now ${today.date} ${today.time} at the office)`;
     }
-    if (slot.date > this.lastBookableDate()) return `appointments can be booked at most ${this.clinic.bookingWindowDays} days ahead (until ${this.lastBookableDate()})`;
+    if (slot.date > this.lastBookableDate()) {
+      return `appointments can be booked at most ${this.clinic.bookingWindowDays} days ahead (until ${this.lastBookableDate()})`;
+    }
     const closed = this.closedReason(slot.date);
     if (closed) return closed;
     const grid = this.gridOf(slot.date);

@@ -128,7 +128,10 @@ test('reschedules after looking the appointment up by name and date of birth', a
   assert.deepEqual(turn.calls, [{ name: 'lookup_appointments', args: { patient_name: 'Robert Johnson', date_of_birth: '2005-01-01' } }]);
   assert.match(turn.text, /I see your appointment on Wednesday, March fifth at nine AM\. What day would you like to move it to\?/);
   turn = await c.say('next tuesday at ten a m');
-  assert.match(turn.text, /So I'll move Robert Johnson's appointment from Wednesday, March fifth at nine AM to Tuesday, March eleventh at ten AM\. Is that right\?/);
+  assert.match(
+    turn.text,
+    /So I'll move Robert Johnson's appointment from Wednesday, March fifth at nine AM to Tuesday, March eleventh at ten AM\. Is that right\?/,
+  );
   turn = await c.say('yes');
   assert.deepEqual(turn.calls, [
     {

@@ -32,7 +32,13 @@ const sse = (value: unknown): string => `data: ${typeof value === 'string' ? val
 const delta = (d: Record<string, unknown>, finish: string | null = null): string => sse({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
 
 function provider(base: string, extra: Partial<ConstructorParameters<typeof OpenAiThinkProvider>[0]> = {}): OpenAiThinkProvider {
-  return new OpenAiThinkProvider({ url: `${base}/chat/completions`, headers: { authorization: 'Bearer sk-test' }, model: 'test-model', temperature: 0.3, ...extra });
+  return new OpenAiThinkProvider({
+    url: `${base}/chat/completions`,
+    headers: { authorization: 'Bearer sk-test' },
+    model: 'test-model',
+    temperature: 0.3,
+    ...extra,
+  });
 }
 
 async function collect(events: AsyncIterable<ThinkEvent>): Promise<ThinkEvent[]> {
@@ -80,7 +86,11 @@ test('streams text deltas as they arrive and sends the conversation, tools and s
   assert.deepEqual(request.body.messages, [
     { role: 'system', content: 'You are a clinic assistant.' },
     { role: 'user', content: 'what are your hours' },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_office_info', arguments: '{"topic":"hours"}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_office_info', arguments: '{"topic":"hours"}' } }],
+    },
     { role: 'tool', tool_call_id: 'call_1', content: '{"hours":"9 to 5"}' },
   ]);
   const tools = request.body.tools as Array<{ type: string; function: { name: string; parameters: unknown } }>;

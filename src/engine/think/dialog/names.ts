@@ -13,7 +13,10 @@ export interface NameMention {
 }
 
 /** Cues that introduce a name wherever they occur. */
-const STRONG_CUES = ['my name is', "my name's", 'name is', "name's", 'the name', 'patient is', "patient's name is", 'patients name is', 'full name is', 'under'];
+const STRONG_CUES = [
+  'my name is', "my name's", 'name is', "name's", 'the name',
+  'patient is', "patient's name is", 'patients name is', 'full name is', 'under',
+];
 /**
  * Cues that often introduce other things ("it's for tuesday", "i'm calling"): trusted when the name
  * was asked for or at the very start, elsewhere only before a first and last name ("... for john smith").

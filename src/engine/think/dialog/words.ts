@@ -110,7 +110,9 @@ export function readNumber(tokens: readonly string[], i: number, homophones = fa
   if (cardinal === undefined) return undefined;
   if (cardinal >= 20 && cardinal % 10 === 0) {
     const unitWord = tokens[i + 1];
-    const unit = unitWord === undefined ? undefined : (CARDINAL_VALUES.get(unitWord) ?? ORDINAL_VALUES.get(unitWord) ?? (homophones ? HOMOPHONES.get(unitWord) : undefined));
+    const unit = unitWord === undefined
+      ? undefined
+      : (CARDINAL_VALUES.get(unitWord) ?? ORDINAL_VALUES.get(unitWord) ?? (homophones ? HOMOPHONES.get(unitWord) : undefined));
     if (unit !== undefined && unit >= 1 && unit <= 9) {
       return { value: cardinal + unit, next: i + 2, ordinal: ORDINAL_VALUES.has(unitWord!) };
     }

@@ -48,7 +48,9 @@ export function booked(step: Step, task: Task, slots: Slot[]): Step {
   const { patient, wanted } = task;
   const slot = slots.find((s) => s.date === wanted.date) ?? { date: wanted.date!, time: wanted.time! };
   const done = update(step, { known: { name: patient.name, dob: patient.dob }, task: undefined, offered: [] });
-  const text = task.kind === 'book' ? `You're all set. ${patient.name} is booked for ${spokenSlot(slot)}.` : `Done. Your appointment is now on ${spokenSlot(slot)}.`;
+  const text = task.kind === 'book'
+    ? `You're all set. ${patient.name} is booked for ${spokenSlot(slot)}.`
+    : `Done. Your appointment is now on ${spokenSlot(slot)}.`;
   return ask(say(done, text), 'anything_else');
 }
 
