@@ -131,7 +131,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.#recording?.callerAudio(frame, timestampMs, arrivedAt);
     this.#stats.callerFrame(frame.length);
     const ready = this.#chunker.push(frame, arrivedAt);
-    if (ready && this.#agent.sendAudio(ready.chunk)) this.#metrics.frameLatency('inbound', (this.#clock.now() - ready.oldestAt) / 1000);
+    if (ready && this.#agent.sendAudio(ready.chunk)) this.#metrics.frameLatency('inbound', ready.oldestAt, this.#clock);
   }
 
   played(checkpoint: string): void {
@@ -279,7 +279,7 @@ export class CallSession implements LegEvents, LiveCall {
     }
     this.leg.play(chunk, this.ledger.audioSent(chunk.length, now, this.#recording ? chunk : undefined));
     this.#stats.agentFrame(chunk.length);
-    this.#metrics.frameLatency('outbound', (this.#clock.now() - now) / 1000);
+    this.#metrics.frameLatency('outbound', now, this.#clock);
   }
 
   /** The agent connection was lost and is being replaced: whatever it was saying is over. */
