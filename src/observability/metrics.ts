@@ -5,6 +5,9 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export type FrameDirection = 'inbound' | 'outbound';
 export type AgentLatencyPart = 'total' | 'ttt' | 'tts';
+export type TransferMode = 'warm' | 'cold';
+/** A cold transfer is `dialled` (or `failed`); a warm one ends `answered`, `unanswered` or `failed`. */
+export type TransferResult = 'dialled' | 'answered' | 'unanswered' | 'failed';
 
 /**
  * Every number changes through a method named for what happened, so the hot path's plain counters and
@@ -25,6 +28,7 @@ export class Metrics {
   readonly #malformedMessages: Counter<'source'>;
   readonly #functionCalls: Counter<'name' | 'ok'>;
   readonly #policyActions: Counter<'policy'>;
+  readonly #transfers: Counter<'mode' | 'result'>;
   readonly #turnLatency: Histogram;
   readonly #agentReportedLatency: Histogram<'part'>;
   readonly #frameLatency: Record<FrameDirection, { observe(seconds: number): void }>;
@@ -83,6 +87,12 @@ export class Metrics {
       name: 'phone_agent_policy_actions_total',
       help: 'Times a call policy acted (idle: a silence prompt or the idle hang-up; time_limit: closing before the limit)',
       labelNames: ['policy'],
+      registers,
+    });
+    this.#transfers = new Counter({
+      name: 'phone_agent_transfers_total',
+      help: 'Transfers to staff, by mode (warm, cold) and result (answered, unanswered, failed; dialled for cold transfers)',
+      labelNames: ['mode', 'result'],
       registers,
     });
     this.#functionCalls = new Counter({ name: 'phone_agent_function_calls_total', help: 'Client-side function calls', labelNames: ['name', 'ok'], registers });
@@ -209,6 +219,10 @@ export class Metrics {
 
   policyAction(policy: 'idle' | 'time_limit'): void {
     this.#policyActions.labels(policy).inc();
+  }
+
+  transfer(mode: TransferMode, result: TransferResult): void {
+    this.#transfers.labels(mode, result).inc();
   }
 
   turnLatency(seconds: number): void {
