@@ -22,6 +22,8 @@ import { dashboardPlugin } from './web/dashboard.js';
 import { clinicTools } from './tools/clinic/index.js';
 import { createTwilioClient } from './twilio/rest-client.js';
 import { twilioCallControl } from './twilio/call-control.js';
+import { WarmTransfers } from './twilio/warm-transfer.js';
+import type { TwilioClient } from './twilio/rest-client.js';
 import { twilioOutbound } from './twilio/call-routes.js';
 import { outboundCallRoutes } from './api/outbound-calls.js';
 import { SOFTPHONE_TICKET_TTL_MS } from './twilio/softphone-tickets.js';
@@ -88,6 +90,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const telnyx = env.TELNYX_API_KEY ? new TelnyxRestClient({ apiKey: env.TELNYX_API_KEY }) : undefined;
 
   const liveCalls = new LiveCalls(systemClock);
+  const warm = warmTransfers(env, twilio, metrics, logger);
   const outbound = twilioOutbound({ env, client: twilio, recordStatus: (cb) => store.recordStatusCallback(cb), calls: liveCalls });
   // Vonage answers calls on /vonage/*; hang-up, transfer and outbound calls need its application credentials.
   const vonage = vonageClientFromEnv(env);
@@ -108,7 +111,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     apologyAudio: apologyAudio(),
     tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
     metricsText: cluster && (() => cluster.clusterMetrics()),
-    twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+    twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger, warm, metrics }),
     // Carriers beyond Twilio: their routes answer with signature checks off (one warning each) until their credentials are set.
     carriers: [
       vonageCarrier,
@@ -144,6 +147,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         await app.register(dashboardPlugin, { events: liveEvents, adminToken: env.ADMIN_TOKEN, logger });
       },
       outbound.routes,
+      ...(warm ? [warm.routes(env)] : []),
       outboundCallRoutes({ dialer: outbound.dialer, adminToken: env.ADMIN_TOKEN }),
     ],
   });
@@ -173,6 +177,26 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
       await store.close();
     },
   };
+}
+
+/** Twilio's warm transfers (TRANSFER_MODE, warm by default); the other carriers transfer cold, said once when warm was asked for. */
+function warmTransfers(env: Env, client: TwilioClient | undefined, metrics: Metrics, logger: Logger): WarmTransfers | undefined {
+  if (env.TRANSFER_MODE === 'warm') {
+    logger.warn('TRANSFER_MODE=warm: Twilio calls transfer warm; the other carriers have no warm transfer here and transfer cold');
+  }
+  if (!client || (env.TRANSFER_MODE ?? 'warm') === 'cold') return undefined;
+  if (!env.PUBLIC_URL) {
+    logger.warn('warm transfers need PUBLIC_URL (where Twilio reports the staff call and sends the caller back): Twilio calls transfer cold');
+    return undefined;
+  }
+  return new WarmTransfers({
+    client,
+    publicUrl: env.PUBLIC_URL,
+    callerId: env.TWILIO_PHONE_NUMBER,
+    timeoutMs: env.TRANSFER_TIMEOUT_MS,
+    clock: systemClock,
+    metrics,
+  });
 }
 
 /** The post-call reports' delivery; the summary is the model's when one is configured (the server's account or the agent's endpoint). */

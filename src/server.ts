@@ -27,6 +27,8 @@ import type { TicketBook } from './twilio/softphone-tickets.js';
 import { TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
 import { transferOnStaffDigit } from './twilio/staff-digit.js';
 import { requireAdmin } from './api/auth.js';
+import { HandedOffConversations } from './call/handoffs.js';
+import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './twilio/warm-transfer.js';
 
 export const DEEPGRAM_AGENT_URL = 'wss://agent.deepgram.com/v1/agent/converse';
 export const ENGINE_PATH = '/v1/agent/converse';
@@ -111,6 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const metricsText = options.metricsText ?? (() => metrics.registry.metrics());
   const rateLimit = options.rateLimit ?? { burst: env.RATE_LIMIT_BURST, perSecond: env.RATE_LIMIT_PER_SECOND };
   const liveCalls = options.liveCalls ?? new LiveCalls(clock);
+  const handoffs = new HandedOffConversations(clock);
   const stopStaffDigit = transferOnStaffDigit(events, (callSid) => liveCalls.get(callSid)?.control, logger);
   let draining = false;
   let baseUrl: string | undefined;
@@ -144,6 +147,8 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       return { error: 'draining: not accepting new calls' };
     }
     const base = publicBaseUrl(request, env.PUBLIC_URL);
+    // Twilio was sent back here after a transfer nobody answered (warm-transfer.ts): the new stream resumes the call.
+    const resumes = (request.query as Record<string, string | undefined>)[RESUME_PARAMETER] === RESUME_AFTER_UNANSWERED;
     const twiml = streamTwiml({
       streamUrl: streamUrlFor(base),
       statusCallback: `${base}${STREAM_STATUS_PATH}`,
@@ -153,6 +158,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
         To: body.To ?? '',
         Direction: body.Direction?.startsWith('outbound') ? 'outbound' : 'inbound',
         ...security.callParameters(body.CallSid ?? ''),
+        ...(resumes && body.CallSid ? security.resumeParameters(body.CallSid) : {}),
       },
     });
     return reply.type('text/xml').send(twiml);
@@ -187,6 +193,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       agentSessionMaxMs: options.timing?.agentSessionMaxMs,
       markEveryMs: options.timing?.markEveryMs,
       apologyAudio: options.apologyAudio,
+      handoffs,
       recording: recordingsDir ? (call) => new CallRecording(join(recordingsDir, `${call.callSid}.wav`)) : undefined,
     });
     sessions.add(session);

@@ -72,6 +72,8 @@ export const WebhookListQuery = z
   })
   .strict();
 
+export const MessageListQuery = z.object({ limit: limit.optional(), token }).strict();
+
 /** One line a person can act on: "limit: Too big: expected number to be <=500; outcome: ...". */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');

@@ -3,10 +3,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { InvalidCursorError, type Store } from '../store/types.js';
 import { requireAdmin } from './auth.js';
-import { AppointmentListQuery, CallListQuery, WebhookListQuery, describeIssues } from './query.js';
+import { AppointmentListQuery, CallListQuery, MessageListQuery, WebhookListQuery, describeIssues } from './query.js';
 
 export interface ApiOptions {
-  store: Pick<Store, 'listCalls' | 'getCall' | 'listAppointments' | 'listWebhooks' | 'retryWebhook'>;
+  store: Pick<Store, 'listCalls' | 'getCall' | 'listAppointments' | 'listWebhooks' | 'retryWebhook' | 'listStaffMessages'>;
   /** ADMIN_TOKEN; unset means loopback clients only. */
   adminToken: string | undefined;
   /** The agents that answer calls (GET /api/agents): each with its numbers, clinic and greeting. */
@@ -41,6 +41,13 @@ export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store, ad
     if (!parsed.success) return badRequest(reply, describeIssues(parsed.error));
     const { token: _token, from, to, ...filters } = parsed.data;
     return { appointments: await store.listAppointments({ ...filters, fromDate: from, toDate: to }) };
+  });
+
+  // What callers asked to pass on when nobody answered a transfer, newest first.
+  app.get('/api/messages', async (request, reply) => {
+    const parsed = MessageListQuery.safeParse(request.query ?? {});
+    if (!parsed.success) return badRequest(reply, describeIssues(parsed.error));
+    return { messages: await store.listStaffMessages({ limit: parsed.data.limit }) };
   });
 
   // The post-call reports not delivered (yet): pending ones with their last error, and those given up on.

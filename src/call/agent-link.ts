@@ -30,6 +30,8 @@ export interface AgentLinkOptions {
   reconnectDelaysMs?: readonly number[];
   /** Replace the connection, at a quiet moment, once it is this old. */
   sessionMaxMs?: number;
+  /** The conversation so far, when this link continues an earlier one: its first connection starts from it, without the greeting. */
+  history?: readonly HistoryItem[];
 }
 
 export type DroppedAudioReason = 'before_settings_overflow' | 'backpressure' | 'agent_gap_overflow';
@@ -69,7 +71,13 @@ export class AgentLink {
       keep: 'at-most',
       onDrop: (bytes) => handlers.onAudioDropped(bytes, 'agent_gap_overflow'),
     });
-    this.#client = this.#connect(options.settings);
+    this.#history.push(...(options.history ?? []));
+    this.#client = this.#connect(options.history ? this.#continuedSettings() : options.settings);
+  }
+
+  /** The conversation so far, as a replacement connection would be given it. */
+  get history(): readonly HistoryItem[] {
+    return this.#history;
   }
 
   /** Whether any connection of this link ever completed its setup. */
@@ -174,9 +182,12 @@ export class AgentLink {
     }, delays[attempt - 1] ?? 0);
   }
 
-  /** The same Settings, minus the greeting, plus the conversation so far. */
   #resumeSettings(): Settings {
-    if (!this.#everReady) return this.#opts.settings;
+    return this.#everReady || this.#opts.history ? this.#continuedSettings() : this.#opts.settings;
+  }
+
+  /** The same Settings, minus the greeting, plus the conversation so far. */
+  #continuedSettings(): Settings {
     const { greeting: _greeting, ...agent } = this.#opts.settings.agent;
     return { ...this.#opts.settings, agent: { ...agent, context: { messages: [...this.#history] } } };
   }

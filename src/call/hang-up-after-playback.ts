@@ -19,6 +19,8 @@ export class HangUpAfterPlayback {
   readonly #opts: HangUpAfterPlaybackOptions;
   readonly #graceMs: number;
   #requestedAt: number | undefined;
+  /** Set by the grace timer itself: a timer may fire a millisecond before the clock says the grace is over. */
+  #graceOver = false;
   #outcome: CallOutcome = 'agent_hangup';
   #timer: unknown;
   #cancelled = false;
@@ -35,6 +37,7 @@ export class HangUpAfterPlayback {
     this.#requestedAt = clock.now();
     this.#outcome = outcome;
     this.#timer = clock.setTimeout(() => {
+      this.#graceOver = true;
       this.check();
       if (this.#cancelled) return; // the check hung up
       this.#timer = clock.setTimeout(() => this.#opts.hangUp(this.#outcome, `${reason} (playback not confirmed)`), PLAYBACK_NOT_CONFIRMED_MS);
@@ -45,7 +48,7 @@ export class HangUpAfterPlayback {
   /** Call whenever playback may have finished: hangs up if it is time. */
   check(): void {
     if (this.#requestedAt === undefined) return;
-    const graceOver = this.#opts.clock.now() - this.#requestedAt >= this.#graceMs;
+    const graceOver = this.#graceOver || this.#opts.clock.now() - this.#requestedAt >= this.#graceMs;
     if (graceOver && this.#opts.allHeard()) this.#opts.hangUp(this.#outcome, 'the call ended after its goodbye was heard');
   }
 

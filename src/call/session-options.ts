@@ -9,6 +9,7 @@ import type { AgentEndpoint } from '../agent/client.js';
 import type { FunctionRegistry } from '../tools/registry.js';
 import type { CallRecording } from '../recording/call-recording.js';
 import type { CallPolicyOptions } from './call-policies.js';
+import type { HandedOffConversations } from './handoffs.js';
 
 export interface CallSessionOptions {
   /** The name of the agent definition answering (AGENTS_DIR), on the call's record; DEFAULT_AGENT when unset. */
@@ -42,4 +43,6 @@ export interface CallSessionOptions {
   recording?: (call: CallInfo) => CallRecording | undefined;
   /** Silence prompts, the idle hang-up and the time limit (default: DEFAULT_CALL_POLICIES). */
   policies?: CallPolicyOptions;
+  /** Where a transferred call's conversation is kept, and where a call resumed after an unanswered transfer finds it. */
+  handoffs?: HandedOffConversations;
 }

@@ -5,9 +5,17 @@
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { CallControl } from '../domain/call-control.js';
+import { TRANSFER_TEXT, type CallControl } from '../domain/call-control.js';
 import type { LiveCall } from '../domain/live-calls.js';
-import { DEFAULT_AGENT, type CallEventKind, type CallInfo, type CallOutcome, type TranscriptTurn } from '../domain/call.js';
+import {
+  DEFAULT_AGENT,
+  type CallEventKind,
+  type CallEventSink,
+  type CallInfo,
+  type CallOutcome,
+  type FunctionCallRecord,
+  type TranscriptTurn,
+} from '../domain/call.js';
 import type { LegEvents, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { ServerMessage } from '../agent/messages.js';
 import { AgentLink } from './agent-link.js';
@@ -49,6 +57,13 @@ export class CallSession implements LegEvents, LiveCall {
   /** A transfer's coming stream end is not a hang-up. */
   #transferring = false;
   #replyHeard: (() => void) | undefined;
+  /** Waits for what the agent is saying to be heard (a warm transfer's hold waits for its announcement). */
+  readonly #heardWaits = new Map<HangUpAfterPlayback, () => void>();
+  readonly #functionCalls: FunctionCallRecord[] = [];
+  /** Function results also go to #functionCalls: a warm transfer tells staff what was done. */
+  readonly #functionEvents: CallEventSink;
+  /** The caller's next words are a message for staff. */
+  #takingMessage = false;
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
@@ -70,10 +85,17 @@ export class CallSession implements LegEvents, LiveCall {
     this.#hangUp = new HangUpAfterPlayback({
       clock: opts.clock,
       graceMs: opts.hangupGraceMs,
-      allHeard: () => !this.turns.sending && this.ledger.pendingMarks === 0,
+      allHeard: () => this.#allHeard(),
       hangUp: (outcome, reason) => this.end(outcome, reason),
     });
     this.control = leg.control?.(this) ?? this.#streamOnlyControl();
+    this.#functionEvents = {
+      emit: (event) => {
+        if (event.type === 'function_call') this.#functionCalls.push(event.call);
+        opts.events.emit(event);
+      },
+    };
+    const resumed = leg.call.resumes === 'transfer_unanswered';
 
     opts.metrics.callStarted();
     opts.events.emit({ type: 'call_started', call: this.info });
@@ -87,6 +109,8 @@ export class CallSession implements LegEvents, LiveCall {
         keepAliveMs: opts.keepAliveMs,
         reconnectDelaysMs: opts.reconnectDelaysMs,
         sessionMaxMs: opts.agentSessionMaxMs,
+        // After an unanswered transfer the agent carries on the same conversation (empty when it was kept elsewhere).
+        history: resumed ? (opts.handoffs?.take(this.info.callSid) ?? []) : undefined,
       },
       {
         onMessage: (m) => this.#onAgentMessage(m),
@@ -113,6 +137,7 @@ export class CallSession implements LegEvents, LiveCall {
         this.log.info({ policy, detail }, 'call policy');
       },
     });
+    if (resumed) this.takeMessageForStaff(TRANSFER_TEXT.unanswered);
   }
 
   get ended(): boolean {
@@ -140,6 +165,7 @@ export class CallSession implements LegEvents, LiveCall {
     const outcome = this.ledger.markEchoed(checkpoint, now);
     if (outcome.kind !== 'played') return;
     this.#recording?.agentPlayed(outcome.audio, now);
+    for (const wait of this.#heardWaits.keys()) wait.check();
     if (outcome.replyFinished) {
       this.#policies.activity(now);
       this.#replyHeard?.();
@@ -200,6 +226,7 @@ export class CallSession implements LegEvents, LiveCall {
         this.#policies.activity(this.#clock.now());
         this.#stats.functionCalls += this.#track(dispatchFunctionCalls(m, {
           ...this.#opts,
+          events: this.#functionEvents,
           call: this.info,
           control: this.control,
           signal: this.#abort.signal,
@@ -258,6 +285,18 @@ export class CallSession implements LegEvents, LiveCall {
     const now = this.#clock.now();
     this.#policies.callerSpoke(now);
     this.#emitTurn(this.turns.callerSaid(text, now));
+    if (this.#takingMessage && text.trim()) this.#messageTaken(text.trim(), now);
+  }
+
+  #messageTaken(text: string, now: number): void {
+    this.#takingMessage = false;
+    const { callSid, from } = this.info;
+    const message = { callSid, from, agent: this.info.agent ?? DEFAULT_AGENT, text, createdAt: Math.round(now) };
+    this.#opts.events.emit({ type: 'staff_message', callSid, message });
+    this.#emitEvent('policy', `transfer: message for staff taken: "${text}"`);
+    this.log.info('message for staff taken');
+    this.say(TRANSFER_TEXT.messageTaken, 'queue');
+    this.#requestHangUp('a message for staff was taken', 'agent_hangup');
   }
 
   #onAgentText(text: string): void {
@@ -339,6 +378,41 @@ export class CallSession implements LegEvents, LiveCall {
     this.#emitEvent(kind, detail);
   }
 
+  get functionCalls(): readonly FunctionCallRecord[] {
+    return this.#functionCalls;
+  }
+
+  whenHeard(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    return new Promise((resolve) => {
+      const heard = () => {
+        wait.cancel();
+        this.#heardWaits.delete(wait);
+        resolve();
+      };
+      const wait: HangUpAfterPlayback = new HangUpAfterPlayback({
+        clock: this.#clock,
+        graceMs: this.#opts.hangupGraceMs,
+        allHeard: () => this.#allHeard(),
+        hangUp: heard,
+      });
+      this.#heardWaits.set(wait, heard);
+      wait.request('heard');
+    });
+  }
+
+  takeMessageForStaff(apology: string): void {
+    if (this.#ended) return;
+    this.#takingMessage = true;
+    this.#emitEvent('policy', 'transfer: the agent takes a message for staff');
+    this.say(apology, 'queue');
+  }
+
+  /** Nothing is being said or waits to be played. */
+  #allHeard(): boolean {
+    return !this.turns.sending && this.ledger.pendingMarks === 0;
+  }
+
   #requestHangUp(reason: string, outcome: CallOutcome): void {
     if (this.#ended || !this.#hangUp.request(reason, outcome)) return;
     this.log.info({ reason, outcome }, 'hang-up requested');
@@ -384,6 +458,9 @@ export class CallSession implements LegEvents, LiveCall {
     this.#hangUp.cancel();
     this.#policies.stop();
     this.#replyHeard?.();
+    for (const heard of this.#heardWaits.values()) heard();
+    // Kept for the caller's return, should nobody answer the transfer.
+    if (outcome === 'transferred') this.#opts.handoffs?.keep(this.info.callSid, this.#agent.history);
     this.#abort.abort(new Error(`call ended: ${reason}`));
     this.#agent.close(reason);
     this.leg.close(outcome);

@@ -96,6 +96,19 @@ export const EnvSchema = z.object({
   PLIVO_PHONE_NUMBER: optionalString.pipe(PhoneNumber.optional()),
   /** Where transfer_to_staff (and the caller pressing 0) sends the call; overrides the clinic config's transferNumber. */
   TRANSFER_NUMBER: optionalString.pipe(PhoneNumber.optional()),
+  /**
+   * warm: the caller waits on hold while staff are called, hear a summary and are joined with them (Twilio);
+   * cold: the call is dialled straight through. Default: warm where the carrier supports it.
+   */
+  TRANSFER_MODE: optionalString.pipe(z.enum(['warm', 'cold']).optional()),
+  /** How long staff's phone rings in a warm transfer before the caller is back with the agent (whole seconds, as Twilio counts). */
+  TRANSFER_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(5000)
+    .max(600_000)
+    .refine((ms) => ms % 1000 === 0, 'must be whole seconds (a multiple of 1000)')
+    .default(30_000),
   /** Vonage Voice API: the application (its REST calls are signed with the private key) and the account's signature secret (webhooks). */
   VONAGE_APPLICATION_ID: optionalString.pipe(z.string().uuid('must be the application ID (a UUID) from the Vonage dashboard').optional()),
   VONAGE_PRIVATE_KEY: privateKeyPem,

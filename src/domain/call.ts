@@ -82,12 +82,24 @@ export interface CallSummary {
   reason?: string;
 }
 
+/** What a caller asked to pass on when staff could not take the call (an unanswered transfer). */
+export interface StaffMessage {
+  callSid: string;
+  /** The caller's number. */
+  from: string;
+  /** The agent that took the message. */
+  agent: string;
+  text: string;
+  createdAt: number;
+}
+
 export type CallEvent =
   | { type: 'call_started'; call: CallInfo }
   | { type: 'turn'; callSid: string; turn: TranscriptTurn }
   | { type: 'function_call'; callSid: string; call: FunctionCallRecord }
   | { type: 'latency'; callSid: string; latency: TurnLatency }
   | { type: 'event'; callSid: string; at: number; kind: CallEventKind; detail: string }
+  | { type: 'staff_message'; callSid: string; message: StaffMessage }
   | { type: 'call_ended'; callSid: string; endedAt: number; summary: CallSummary };
 
 /** What an `event` records: a barge-in, a problem, a key press, a reconnection, a call policy acting, or anything else worth knowing. */

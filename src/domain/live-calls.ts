@@ -1,7 +1,7 @@
 // The calls in progress on this server, by CallSid, for whatever acts on a call from outside it: the
 // keypad rule, a carrier's callbacks (answering-machine detection), the admin API. A callback may come
 // before the call's media has started: what it asks is kept briefly and done when the call starts.
-import type { CallEventKind, CallOutcome } from './call.js';
+import type { CallOutcome } from './call.js';
 import type { CallControl, ControlledCall } from './call-control.js';
 import type { Clock } from './clock.js';
 
@@ -13,8 +13,6 @@ export interface LiveCall extends ControlledCall {
   /** Hang up with this outcome once what is being said has been heard. */
   hangUpAfterPlayback(reason: string, outcome?: CallOutcome): void;
   end(outcome: CallOutcome, reason: string): void;
-  /** Adds an event to the call's record. */
-  note(kind: CallEventKind, detail: string): void;
 }
 
 /** How long an action for a call that has not started yet is kept. */

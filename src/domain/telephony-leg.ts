@@ -19,7 +19,12 @@ export interface LegCall {
   direction: CallDirection;
   /** Parameters the call's webhook answer attached to the stream (signed tokens, caller details). */
   customParameters: Record<string, string>;
+  /** Set when this stream continues a call whose earlier stream ended in a transfer nobody answered (checked by the carrier). */
+  resumes?: CallResumption;
 }
+
+/** Why a call's stream starts again: staff did not answer a warm transfer, and the caller is back with the agent. */
+export type CallResumption = 'transfer_unanswered';
 
 /** What the leg reports to the call it serves. Every method returns at once: it runs on the media path. */
 export interface LegEvents {

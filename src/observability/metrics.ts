@@ -8,6 +8,9 @@ export type FrameDirection = 'inbound' | 'outbound';
 /** One frame in this many has its time in the bridge observed. */
 export const FRAME_LATENCY_SAMPLE = 8;
 export type AgentLatencyPart = 'total' | 'ttt' | 'tts';
+export type TransferMode = 'warm' | 'cold';
+/** A cold transfer is `dialled` (or `failed`); a warm one ends `answered`, `unanswered` or `failed`. */
+export type TransferResult = 'dialled' | 'answered' | 'unanswered' | 'failed';
 
 /**
  * Every number changes through a method named for what happened, so the hot path's plain counters and
@@ -28,6 +31,7 @@ export class Metrics {
   readonly #malformedMessages: Counter<'source'>;
   readonly #functionCalls: Counter<'name' | 'ok'>;
   readonly #policyActions: Counter<'policy'>;
+  readonly #transfers: Counter<'mode' | 'result'>;
   readonly #turnLatency: Histogram;
   readonly #agentReportedLatency: Histogram<'part'>;
   readonly #frameLatency: Record<FrameDirection, { observe(seconds: number): void }>;
@@ -87,6 +91,12 @@ export class Metrics {
       name: 'phone_agent_policy_actions_total',
       help: 'Times a call policy acted (idle: a silence prompt or the idle hang-up; time_limit: closing before the limit)',
       labelNames: ['policy'],
+      registers,
+    });
+    this.#transfers = new Counter({
+      name: 'phone_agent_transfers_total',
+      help: 'Transfers to staff, by mode (warm, cold) and result (answered, unanswered, failed; dialled for cold transfers)',
+      labelNames: ['mode', 'result'],
       registers,
     });
     this.#functionCalls = new Counter({ name: 'phone_agent_function_calls_total', help: 'Client-side function calls', labelNames: ['name', 'ok'], registers });
@@ -219,6 +229,10 @@ export class Metrics {
 
   policyAction(policy: 'idle' | 'time_limit'): void {
     this.#policyActions.labels(policy).inc();
+  }
+
+  transfer(mode: TransferMode, result: TransferResult): void {
+    this.#transfers.labels(mode, result).inc();
   }
 
   turnLatency(seconds: number): void {

@@ -20,6 +20,7 @@ import {
   type NewAppointment,
   type PatientQuery,
   type Slot,
+  type StaffMessageRecord,
   type Store,
   type WebhookDelivery,
   type WebhookOutcome,
@@ -118,12 +119,13 @@ export class SqlStore implements Store {
     const [row] = await this.db.all('SELECT * FROM calls WHERE call_sid = ?', [callSid]);
     if (!row) return undefined;
     const children = (table: string) => this.db.all(`SELECT * FROM ${table} WHERE call_sid = ? ORDER BY seq`, [callSid]);
-    const [turns, functionCalls, events, latencies, callbacks] = await Promise.all([
+    const [turns, functionCalls, events, latencies, callbacks, messages] = await Promise.all([
       children('call_turns'),
       children('call_function_calls'),
       children('call_events'),
       children('call_latencies'),
       this.db.all('SELECT * FROM call_status_callbacks WHERE call_sid = ? ORDER BY at, id', [callSid]),
+      this.db.all('SELECT * FROM staff_messages WHERE call_sid = ? ORDER BY created_at, id', [callSid]),
     ]);
     return {
       ...toCallRecord(row),
@@ -132,7 +134,13 @@ export class SqlStore implements Store {
       events: events.map(toEvent),
       latencies: latencies.map(toLatency),
       statusCallbacks: callbacks.map(toStatusCallback),
+      messages: messages.map(toStaffMessage),
     };
+  }
+
+  async listStaffMessages(query: { limit?: number } = {}): Promise<StaffMessageRecord[]> {
+    const rows = await this.db.all('SELECT * FROM staff_messages ORDER BY created_at DESC, id DESC LIMIT ?', [pageSize(query.limit, DEFAULT_PAGE_SIZE)]);
+    return rows.map(toStaffMessage);
   }
 
   // ---- the post-call report outbox ----
@@ -378,6 +386,17 @@ async function recordChild(tx: SqlExecutor, event: Exclude<CallEvent, { type: 'c
         ms(event.at),
       ]);
       return;
+    case 'staff_message': {
+      const m = event.message;
+      await tx.run('INSERT INTO staff_messages (call_sid, from_number, agent, text, created_at) VALUES (?, ?, ?, ?, ?)', [
+        sid,
+        m.from,
+        m.agent,
+        m.text,
+        ms(m.createdAt),
+      ]);
+      return;
+    }
     case 'call_ended': {
       const s = event.summary;
       await tx.run(
@@ -423,6 +442,8 @@ function eventTime(event: Exclude<CallEvent, { type: 'call_started' }>): number 
       return event.latency.at;
     case 'event':
       return event.at;
+    case 'staff_message':
+      return event.message.createdAt;
     case 'call_ended':
       return event.endedAt - event.summary.durationMs;
   }
@@ -495,6 +516,10 @@ function toFunctionCall(r: Row): FunctionCallRecord {
 
 function toEvent(r: Row): CallEventRecord {
   return { kind: str(r.kind) as CallEventKind, detail: str(r.detail), at: num(r.at) };
+}
+
+function toStaffMessage(r: Row): StaffMessageRecord {
+  return { id: num(r.id), callSid: str(r.call_sid), from: str(r.from_number), agent: str(r.agent), text: str(r.text), createdAt: num(r.created_at) };
 }
 
 function toLatency(r: Row): TurnLatency {

@@ -9,6 +9,7 @@ import type {
   CallOutcome,
   CallSummary,
   FunctionCallRecord,
+  StaffMessage,
   TranscriptTurn,
   TurnLatency,
 } from '../domain/call.js';
@@ -37,6 +38,12 @@ export interface CallDetail extends CallRecord {
   events: CallEventRecord[];
   latencies: TurnLatency[];
   statusCallbacks: StatusCallback[];
+  /** What the caller asked to pass on to staff (after an unanswered transfer). */
+  messages: StaffMessageRecord[];
+}
+
+export interface StaffMessageRecord extends StaffMessage {
+  id: number;
 }
 
 export interface CallQuery {
@@ -72,6 +79,8 @@ export interface CallStore {
   /** Newest first. */
   listCalls(query?: CallQuery): Promise<CallPage>;
   getCall(callSid: string): Promise<CallDetail | undefined>;
+  /** Messages for staff, newest first (default 50, at most MAX_PAGE_SIZE). */
+  listStaffMessages(query?: { limit?: number }): Promise<StaffMessageRecord[]>;
 }
 
 export type AppointmentStatus = 'booked' | 'cancelled';

@@ -6,18 +6,24 @@
 // we did not write (a TwiML Bin or Studio flow with verbs after the stream), and it is harmless when
 // the call is already over.
 //
-// Transfer: the call's TwiML is replaced with <Dial>; Twilio then stops the stream, and the session
-// records that `stop` as 'transferred' because it was told first.
+// Transfer, cold: the call's TwiML is replaced with <Dial>; Twilio then stops the stream, and the session
+// records that `stop` as 'transferred' because it was told first. Warm (TRANSFER_MODE=warm, the default
+// with a PUBLIC_URL): see warm-transfer.ts.
 import twilio from 'twilio';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import type { Logger } from '../observability/log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { TwilioClient } from './rest-client.js';
+import type { WarmTransfers } from './warm-transfer.js';
 
 export interface TwilioCallControlOptions {
   client: TwilioClient;
   /** E.164 number transfers dial; without it transfer_to_staff answers the agent with an error. */
   transferNumber: string | undefined;
   logger: Logger;
+  /** Warm transfers (staff hear a summary first); cold, a plain <Dial>, without. */
+  warm?: WarmTransfers;
+  metrics?: Metrics;
 }
 
 export function transferTwiml(number: string): string {
@@ -27,7 +33,7 @@ export function transferTwiml(number: string): string {
 }
 
 /** The ServerOptions.callControl factory: one CallControl per call. */
-export function twilioCallControl({ client, transferNumber, logger }: TwilioCallControlOptions): (session: ControlledCall) => CallControl {
+export function twilioCallControl({ client, transferNumber, logger, warm, metrics }: TwilioCallControlOptions): (session: ControlledCall) => CallControl {
   return (session) => {
     const callSid = session.info.callSid;
     let hangUpRequested = false;
@@ -38,6 +44,7 @@ export function twilioCallControl({ client, transferNumber, logger }: TwilioCall
       session.markTransferring();
       session.log.info({ reason, to: number }, 'transferring the call');
       await client.calls(callSid).update({ twiml: transferTwiml(number) });
+      metrics?.transfer('cold', 'dialled');
     }
 
     return {
@@ -59,10 +66,16 @@ export function twilioCallControl({ client, transferNumber, logger }: TwilioCall
         if (!to) {
           return Promise.reject(new Error('transfer is not configured: set TRANSFER_NUMBER or transferNumber in the clinic config'));
         }
-        // The agent and the keypad may both ask; the call is dialled out once.
+        // The agent and the keypad may both ask; the call is transferred once.
+        if (warm) {
+          // Resolves at once: the agent must still say it is transferring, and the caller hear it, before the hold.
+          transfer ??= Promise.resolve(warm.start(session, to, reason));
+          return transfer;
+        }
         transfer ??= dial(to, reason).catch((err: unknown) => {
           transfer = undefined;
           session.markTransferring(false);
+          metrics?.transfer('cold', 'failed');
           throw new Error(`the transfer failed: ${(err as Error).message}`);
         });
         return transfer;

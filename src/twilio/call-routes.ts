@@ -14,7 +14,7 @@ import { twilioWebhookGuard } from './signature.js';
 import { answeringMachineDetection, answeringMachineRoutes, VoicemailPlans } from './answering-machine.js';
 
 export const STATUS_CALLBACK_PATH = '/twilio/status';
-const INCOMING_CALL_PATH = '/incoming-call';
+export const INCOMING_CALL_PATH = '/incoming-call';
 
 export interface TwilioOutboundOptions {
   env: Pick<Env, 'PUBLIC_URL' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_PHONE_NUMBER'>;

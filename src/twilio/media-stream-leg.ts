@@ -10,6 +10,7 @@ import type { Clock } from '../domain/clock.js';
 import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { parseTwilioMessage, streamMessages, type TwilioStart } from './media-messages.js';
+import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
 
 /** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
 export const MAX_TWILIO_MESSAGE_BYTES = 64 * 1024;
@@ -129,6 +130,8 @@ class TwilioMediaStreamLeg implements TelephonyLeg {
       to: params.To ?? params.to ?? '',
       direction: params.Direction === 'outbound' ? 'outbound' : 'inbound',
       customParameters: params,
+      // Admitted only when the webhook's proof checked out (stream-security.ts).
+      ...(params[RESUME_PARAMETER] === RESUME_AFTER_UNANSWERED ? { resumes: RESUME_AFTER_UNANSWERED } : {}),
     };
   }
 

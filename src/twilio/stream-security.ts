@@ -3,7 +3,9 @@
 //     the TwiML, no parameters), or presents a softphone ticket as its only query parameter; anything
 //     else is refused before the upgrade;
 //  2. the stream's `start` carries, in customParameters.callToken, the per-call token for its CallSid
-//     that only the signature-checked webhook (or the admin-only ticket route) hands out.
+//     that only the signature-checked webhook (or the admin-only ticket route) hands out;
+//  3. a stream that resumes a call after an unanswered transfer (customParameters.resume) carries a
+//     token for that too, which only the webhook Twilio was sent back to (?resume=...) hands out.
 // Without an auth token there is nothing to verify against: every check passes (a warning at startup).
 //
 // THE SOFTPHONE CONTRACT (a browser cannot sign like Twilio):
@@ -22,6 +24,10 @@ import { CALL_TOKEN_PARAMETER, CallTokens } from './call-token.js';
 import { SoftphoneTickets, type TicketBook } from './softphone-tickets.js';
 import { hasValidSignature, publicBaseUrl } from './signature.js';
 import { streamUrlFor } from './twiml.js';
+import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
+
+/** What a resume token signs: never valid as the call token itself. */
+const resumeSubject = (callSid: string) => `${callSid}#${RESUME_AFTER_UNANSWERED}`;
 
 export interface SoftphoneTicket {
   url: string;
@@ -59,6 +65,12 @@ export class StreamSecurity {
     return this.#tokens && callSid ? { [CALL_TOKEN_PARAMETER]: this.#tokens.issue(callSid) } : {};
   }
 
+  /** The <Parameter> that tells the call's new stream it resumes after an unanswered transfer: signed when checks are on. */
+  resumeParameters(callSid: string): Record<string, string> {
+    const proof = this.#tokens ? `:${this.#tokens.issue(resumeSubject(callSid))}` : '';
+    return { [RESUME_PARAMETER]: `${RESUME_AFTER_UNANSWERED}${proof}` };
+  }
+
   /** A preValidation hook on the WebSocket route: refuses the upgrade (403) unless Twilio signed it or a ticket opens it. */
   verifyHandshake() {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -85,8 +97,16 @@ export class StreamSecurity {
 
   /** The `start` to bridge (its token removed, so it is never recorded), or why the call is refused. */
   admit(start: TwilioStart): TwilioStart | { refused: string } {
-    const { [CALL_TOKEN_PARAMETER]: token, ...parameters } = start.start.customParameters;
-    if (this.#tokens && !this.#tokens.verify(start.start.callSid, token)) return { refused: 'missing or invalid call token' };
+    const { [CALL_TOKEN_PARAMETER]: token, [RESUME_PARAMETER]: resume, ...parameters } = start.start.customParameters;
+    const { callSid } = start.start;
+    if (this.#tokens && !this.#tokens.verify(callSid, token)) return { refused: 'missing or invalid call token' };
+    if (resume !== undefined) {
+      const [what, proof] = resume.split(':', 2);
+      const valid = what === RESUME_AFTER_UNANSWERED && (!this.#tokens || this.#tokens.verify(resumeSubject(callSid), proof));
+      if (!valid) return { refused: 'invalid resume parameter' };
+      // Only a checked resumption reaches the leg, without its proof.
+      parameters[RESUME_PARAMETER] = RESUME_AFTER_UNANSWERED;
+    }
     return { ...start, start: { ...start.start, customParameters: parameters } };
   }
 

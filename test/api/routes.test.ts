@@ -142,6 +142,7 @@ describe('/api routes', () => {
         listAppointments: async () => (reads++, []),
         listWebhooks: async () => (reads++, []),
         retryWebhook: async () => (reads++, false),
+        listStaffMessages: async () => (reads++, []),
       };
       const guarded = await buildApp(spy, 's3cret-token');
       try {

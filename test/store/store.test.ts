@@ -99,6 +99,7 @@ for (const dialect of dialects) {
         events: [{ kind: 'barge_in', detail: 'caller spoke over the agent', at: started.startedAt + 5000 }],
         latencies: events.flatMap((e) => (e.type === 'latency' ? [e.latency] : [])),
         statusCallbacks: [],
+        messages: [],
       });
     });
 
@@ -119,6 +120,20 @@ for (const dialect of dialects) {
       await store.recordStatusCallback({ callSid: 'CA-restart', status: 'completed', at: 1_700_000_010_000, payload: { CallStatus: 'completed' } });
       const call = await store.getCall('CA-restart');
       assert.deepEqual(call?.statusCallbacks, [{ callSid: 'CA-restart', status: 'completed', at: 1_700_000_010_000, payload: { CallStatus: 'completed' } }]);
+    });
+
+    it('keeps messages for staff with their call, and lists them newest first', async () => {
+      const message = (text: string, createdAt: number) => ({ callSid: 'CA-message', from: '+15550001111', agent: 'default', text, createdAt });
+      await store.recordEvents([
+        { type: 'staff_message', callSid: 'CA-message', message: message('please call me back', 1_700_000_001_000) },
+        { type: 'staff_message', callSid: 'CA-message', message: message('about the bill', 1_700_000_002_000) },
+      ]);
+      const listed = await store.listStaffMessages({ limit: 10 });
+      assert.deepEqual(
+        listed.filter((m) => m.callSid === 'CA-message').map(({ id: _id, ...m }) => m),
+        [message('about the bill', 1_700_000_002_000), message('please call me back', 1_700_000_001_000)],
+      );
+      assert.deepEqual((await store.getCall('CA-message'))?.messages.map((m) => m.text), ['please call me back', 'about the bill']);
     });
 
     describe('listing calls', () => {

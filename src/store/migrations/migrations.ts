@@ -154,6 +154,24 @@ const webhookDeliveries: Table = {
   ],
 };
 
+// What callers asked to pass on when a transfer went unanswered: the front desk's inbox (GET /api/messages).
+// No reference to calls: like appointments, a message can land before its call's row.
+const staffMessages: Table = {
+  name: 'staff_messages',
+  columns: {
+    id: { type: 'id' },
+    call_sid: { type: 'text' },
+    from_number: { type: 'text', default: '' },
+    agent: { type: 'text', default: 'default' },
+    text: { type: 'text' },
+    created_at: { type: 'bigint' },
+  },
+  indexes: [
+    'CREATE INDEX staff_messages_by_time ON staff_messages (created_at DESC, id DESC);',
+    'CREATE INDEX staff_messages_by_call ON staff_messages (call_sid);',
+  ],
+};
+
 /** A column a later version adds to a table an earlier one created. */
 interface AddedColumn {
   table: Table;
@@ -195,6 +213,7 @@ const VERSIONS: readonly Version[] = [
   },
   // Calls came only from Twilio until the other carriers were added.
   { version: 6, name: 'calls_carrier', tables: [], addColumns: [{ table: calls, name: 'carrier', column: { type: 'text', default: 'twilio' } }] },
+  { version: 7, name: 'staff_messages', tables: [staffMessages] },
 ];
 
 /** Every table the migrations create, with the columns later versions added. */

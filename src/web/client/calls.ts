@@ -1,7 +1,7 @@
 // What the dashboard knows about each call, built from two sources: the store's records (GET /api/calls,
 // /api/calls/:callSid) and the live feed (GET /api/live). A call seen from its call_started event on
 // the live feed is complete without the store; any other call's details are fetched when opened.
-import type { CallEvent, CallInfo, CallSummary, FunctionCallRecord, TranscriptTurn, TurnLatency } from '../../domain/call.js';
+import type { CallEvent, CallInfo, CallSummary, FunctionCallRecord, StaffMessage, TranscriptTurn, TurnLatency } from '../../domain/call.js';
 import type { CallDetail, CallEventRecord, CallRecord } from '../../store/types.js';
 
 export interface CallView {
@@ -13,6 +13,8 @@ export interface CallView {
   functionCalls: FunctionCallRecord[];
   events: CallEventRecord[];
   latencies: TurnLatency[];
+  /** What the caller asked to pass on to staff (after an unanswered transfer). */
+  messages: StaffMessage[];
   /** Transcript, function calls and events are all here: from the live feed or a fetched detail. */
   complete: boolean;
 }
@@ -50,6 +52,7 @@ export class Calls {
       functionCalls: [],
       events: [],
       latencies: [],
+      messages: [],
       complete: false,
     });
   }
@@ -67,6 +70,7 @@ export class Calls {
       functionCalls: detail.functionCalls,
       events: detail.events,
       latencies: detail.latencies,
+      messages: detail.messages,
       complete: true,
     };
     this.#calls.set(detail.callSid, view);
@@ -76,15 +80,19 @@ export class Calls {
   /** Applies a live event; returns the call it changed (undefined for a call that started before the feed). */
   apply(event: CallEvent): CallView | undefined {
     if (event.type === 'call_started') {
+      // A call back from an unanswered transfer starts again under the same CallSid: its conversation goes on.
+      const earlier = this.#calls.get(event.call.callSid);
+      const kept = earlier?.complete ? earlier : undefined;
       const view: CallView = {
         info: event.call,
         endedAt: null,
         outcome: null,
         summary: null,
-        transcript: [],
-        functionCalls: [],
-        events: [],
-        latencies: [],
+        transcript: kept?.transcript ?? [],
+        functionCalls: kept?.functionCalls ?? [],
+        events: kept?.events ?? [],
+        latencies: kept?.latencies ?? [],
+        messages: kept?.messages ?? [],
         complete: true,
       };
       this.#calls.set(event.call.callSid, view);
@@ -105,6 +113,9 @@ export class Calls {
       case 'event':
         view.events.push({ kind: event.kind, detail: event.detail, at: event.at });
         break;
+      case 'staff_message':
+        view.messages.push(event.message);
+        break;
       case 'call_ended': {
         const { outcome, reason: _reason, ...counters } = event.summary;
         view.endedAt = event.endedAt;
@@ -120,7 +131,8 @@ export class Calls {
 export type TimelineItem =
   | { kind: 'turn'; at: number; turn: TranscriptTurn }
   | { kind: 'function_call'; at: number; call: FunctionCallRecord }
-  | { kind: 'event'; at: number; event: CallEventRecord };
+  | { kind: 'event'; at: number; event: CallEventRecord }
+  | { kind: 'message'; at: number; message: StaffMessage };
 
 /**
  * The conversation in order: turns, function calls and notable events. Barge-ins are left out: the
@@ -131,6 +143,7 @@ export function timeline(view: CallView): TimelineItem[] {
     ...view.transcript.map((turn): TimelineItem => ({ kind: 'turn', at: turn.startedAt, turn })),
     ...view.functionCalls.map((call): TimelineItem => ({ kind: 'function_call', at: call.startedAt, call })),
     ...view.events.filter((e) => e.kind !== 'barge_in').map((event): TimelineItem => ({ kind: 'event', at: event.at, event })),
+    ...view.messages.map((message): TimelineItem => ({ kind: 'message', at: message.createdAt, message })),
   ];
   // Stable: items at the same instant keep the order they were recorded in.
   return items.sort((a, b) => a.at - b.at);

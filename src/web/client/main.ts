@@ -1,10 +1,10 @@
 // The dashboard page: loads the calls, follows the live feed, shows the selected call, and runs the
 // softphone.
-import type { CallEvent } from '../../domain/call.js';
+import type { CallEvent, StaffMessage } from '../../domain/call.js';
 import type { CallDetail, CallPage } from '../../store/types.js';
 import { Calls } from './calls.js';
 import { byId, h } from './dom.js';
-import { renderCallDetail, renderCallList } from './render.js';
+import { renderCallDetail, renderCallList, renderMessages } from './render.js';
 import { Softphone, type SoftphoneState } from './softphone.js';
 import { errorMessage } from '../../observability/error-message.js';
 
@@ -14,6 +14,9 @@ let selected: string | undefined = new URLSearchParams(location.hash.slice(1)).g
 let pinned = selected !== undefined;
 
 const list = byId<HTMLUListElement>('call-list');
+const messageList = byId<HTMLUListElement>('message-list');
+/** Messages for staff, newest first. */
+let messages: StaffMessage[] = [];
 const detail = byId<HTMLElement>('call-detail');
 const feedStatus = byId<HTMLElement>('feed-status');
 const announcer = byId<HTMLElement>('announcer');
@@ -31,6 +34,7 @@ function render(): void {
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.callSid : undefined;
   renderCallList(list, calls.list(), selected, (callSid) => void select(callSid, true));
   renderCallDetail(detail, selected ? calls.get(selected) : undefined);
+  renderMessages(messageList, messages, (callSid) => void select(callSid, true));
   if (focused) list.querySelector<HTMLElement>(`[data-call-sid="${CSS.escape(focused)}"]`)?.focus();
 }
 
@@ -75,8 +79,9 @@ function follow(): void {
   source.onmessage = (message: MessageEvent<string>) => {
     const event = JSON.parse(message.data) as CallEvent;
     const view = calls.apply(event);
+    if (event.type === 'staff_message') messages = [event.message, ...messages];
     if (event.type === 'call_started' && (!pinned || selected === undefined)) selected = event.call.callSid;
-    if (view) {
+    if (view || event.type === 'staff_message') {
       render();
       announce(event);
     }
@@ -151,7 +156,14 @@ async function loadCalls(): Promise<void> {
   else render();
 }
 
+/** The inbox apart from the calls: without it the calls still show. */
+async function loadMessages(): Promise<void> {
+  messages = (await getJson<{ messages: StaffMessage[] }>('/api/messages?limit=20')).messages;
+  render();
+}
+
 setUpSoftphone();
 follow();
+loadMessages().catch((err: unknown) => console.warn('messages:', err));
 window.addEventListener('resize', render);
 loadCalls().catch(showLoadError);

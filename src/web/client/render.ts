@@ -2,6 +2,7 @@
 // the conversation as it happens).
 import { type CallView, timeline, type TimelineItem } from './calls.js';
 import { h } from './dom.js';
+import type { StaffMessage } from '../../domain/call.js';
 import { formatDateTime, formatDuration, formatOutcome, formatParty, formatTime, formatWhen } from './format.js';
 import { latencyChart, latencyValues } from './latency-chart.js';
 
@@ -33,6 +34,27 @@ export function renderCallList(list: HTMLElement, calls: CallView[], selected: s
         status(view),
       );
       button.addEventListener('click', () => onSelect(callSid));
+      return h('li', {}, button);
+    }),
+  );
+}
+
+/** What callers asked to pass on when nobody answered a transfer, newest first; each opens its call. */
+export function renderMessages(list: HTMLElement, messages: readonly StaffMessage[], onSelect: (callSid: string) => void): void {
+  if (messages.length === 0) {
+    list.replaceChildren(h('li', { class: 'empty' }, 'No messages.'));
+    return;
+  }
+  list.replaceChildren(
+    ...messages.map((message) => {
+      const button = h(
+        'button',
+        { type: 'button', class: 'call-item' },
+        h('span', { class: 'parties' }, formatParty(message.from)),
+        h('span', { class: 'when' }, h('time', { datetime: new Date(message.createdAt).toISOString() }, formatWhen(message.createdAt))),
+        h('q', {}, message.text),
+      );
+      button.addEventListener('click', () => onSelect(message.callSid));
       return h('li', {}, button);
     }),
   );
@@ -131,6 +153,8 @@ function timelineEntry(item: TimelineItem): HTMLElement {
         ),
       );
     }
+    case 'message':
+      return h('li', { class: 'note message' }, h('p', {}, h('strong', {}, 'Message for staff'), ' ', h('q', {}, item.message.text), ' ', when));
     case 'event':
       return h('li', { class: `note ${item.event.kind}` }, h('p', {}, h('strong', {}, formatOutcome(item.event.kind)), ` ${item.event.detail} `, when));
   }
