@@ -12,7 +12,6 @@ export class CallStats {
   framesIn = 0;
   framesOut = 0;
   framesDropped = 0;
-  functionCalls = 0;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #malformedLogged = new Set<string>();
@@ -50,8 +49,8 @@ export class CallStats {
   }
 
   /** The call's summary: these counts and what the caller of this method knows of the call. */
-  summary(call: Pick<CallSummary, 'durationMs' | 'turns' | 'interruptions' | 'outcome' | 'reason'>): CallSummary {
-    const { bytesIn, bytesOut, framesIn, framesOut, framesDropped, functionCalls } = this;
-    return { ...call, bytesIn, bytesOut, framesIn, framesOut, framesDropped, functionCalls };
+  summary(call: Pick<CallSummary, 'durationMs' | 'turns' | 'interruptions' | 'functionCalls' | 'outcome' | 'reason'>): CallSummary {
+    const { bytesIn, bytesOut, framesIn, framesOut, framesDropped } = this;
+    return { ...call, bytesIn, bytesOut, framesIn, framesOut, framesDropped };
   }
 }

@@ -3,7 +3,7 @@
 // runs its server-side functions itself.
 import type { Clock } from '../domain/clock.js';
 import type { CallControl } from '../domain/call-control.js';
-import type { CallEventSink, CallInfo } from '../domain/call.js';
+import type { CallEventSink, CallInfo, FunctionCallRecord } from '../domain/call.js';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ServerMessageOf } from '../agent/messages.js';
@@ -22,26 +22,61 @@ export interface FunctionCallDeps {
   log: Logger;
   clock: Clock;
   ended(): boolean;
+  /** A function was asked for or answered: the call is not idle. */
+  activity(now: number): void;
 }
 
-/** Dispatches the request's client-side functions; returns one promise per function, settled once it has been answered. */
-export function dispatchFunctionCalls(request: ServerMessageOf<'FunctionCallRequest'>, deps: FunctionCallDeps): Array<Promise<void>> {
-  const clientSide = request.functions.filter((fn) => fn.client_side);
-  const { call } = deps;
-  return clientSide.map((fn) => {
-    const startedAt = Math.round(deps.clock.now());
-    const context = { callSid: call.callSid, streamSid: call.streamSid, from: call.from, signal: deps.signal, control: deps.control };
-    return deps.functions.dispatch(fn.name, fn.arguments, context).then((result) => {
-      deps.metrics.functionCall(fn.name, result.ok);
-      deps.events.emit({
-        type: 'function_call',
-        callSid: call.callSid,
-        call: { id: fn.id, name: fn.name, arguments: fn.arguments, result: result.content, ok: result.ok, startedAt, durationMs: result.durationMs },
+/** The call's client-side functions: dispatched, answered, and kept (a warm transfer tells staff what was done). */
+export class FunctionCalls {
+  readonly #deps: FunctionCallDeps;
+  readonly #records: FunctionCallRecord[] = [];
+  #running = 0;
+  #count = 0;
+
+  constructor(deps: FunctionCallDeps) {
+    this.#deps = deps;
+  }
+
+  /** Functions are running: the caller waits on them, which is not silence. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** How many were asked for. */
+  get count(): number {
+    return this.#count;
+  }
+
+  get records(): readonly FunctionCallRecord[] {
+    return this.#records;
+  }
+
+  /** Dispatches the request's client-side functions; the agent runs its server-side ones itself. */
+  dispatch(request: ServerMessageOf<'FunctionCallRequest'>): void {
+    const deps = this.#deps;
+    deps.activity(deps.clock.now());
+    for (const fn of request.functions.filter((f) => f.client_side)) {
+      this.#count++;
+      this.#running++;
+      void this.#run(fn).finally(() => {
+        this.#running--;
+        deps.activity(deps.clock.now());
       });
-      deps.log.info({ fn: fn.name, ok: result.ok, ms: Math.round(result.durationMs) }, 'function call');
-      const response = result.content;
-      deps.agent.remember({ type: 'History', function_calls: [{ id: fn.id, name: fn.name, client_side: true, arguments: fn.arguments, response }] });
-      if (!deps.ended()) deps.agent.send({ type: 'FunctionCallResponse', id: fn.id, name: fn.name, content: response });
-    });
-  });
+    }
+  }
+
+  async #run(fn: ServerMessageOf<'FunctionCallRequest'>['functions'][number]): Promise<void> {
+    const { call, clock, metrics, events, log, agent } = this.#deps;
+    const startedAt = Math.round(clock.now());
+    const context = { callSid: call.callSid, streamSid: call.streamSid, from: call.from, signal: this.#deps.signal, control: this.#deps.control };
+    const result = await this.#deps.functions.dispatch(fn.name, fn.arguments, context);
+    metrics.functionCall(fn.name, result.ok);
+    const record = { id: fn.id, name: fn.name, arguments: fn.arguments, result: result.content, ok: result.ok, startedAt, durationMs: result.durationMs };
+    this.#records.push(record);
+    events.emit({ type: 'function_call', callSid: call.callSid, call: record });
+    log.info({ fn: fn.name, ok: result.ok, ms: Math.round(result.durationMs) }, 'function call');
+    const response = result.content;
+    agent.remember({ type: 'History', function_calls: [{ id: fn.id, name: fn.name, client_side: true, arguments: fn.arguments, response }] });
+    if (!this.#deps.ended()) agent.send({ type: 'FunctionCallResponse', id: fn.id, name: fn.name, content: response });
+  }
 }

@@ -57,3 +57,41 @@ export class HangUpAfterPlayback {
     this.#opts.clock.clearTimeout(this.#timer);
   }
 }
+
+/**
+ * Waits, each resolved once what the agent is saying has been heard, by the same rule as the hang-up
+ * (a grace period for more to start, then nothing left to play): a warm transfer's hold waits for its
+ * announcement this way.
+ */
+export class HeardWaits {
+  readonly #waits = new Map<HangUpAfterPlayback, () => void>();
+  readonly #options: Omit<HangUpAfterPlaybackOptions, 'hangUp'>;
+
+  constructor(options: Omit<HangUpAfterPlaybackOptions, 'hangUp'>) {
+    this.#options = options;
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      const wait: HangUpAfterPlayback = new HangUpAfterPlayback({ ...this.#options, hangUp: () => this.#release(wait, resolve) });
+      this.#waits.set(wait, () => this.#release(wait, resolve));
+      wait.request('heard');
+    });
+  }
+
+  /** Playback may have finished. */
+  check(): void {
+    for (const wait of this.#waits.keys()) wait.check();
+  }
+
+  /** The call ended: nothing more will be heard. */
+  releaseAll(): void {
+    for (const release of this.#waits.values()) release();
+  }
+
+  #release(wait: HangUpAfterPlayback, resolve: () => void): void {
+    wait.cancel();
+    this.#waits.delete(wait);
+    resolve();
+  }
+}

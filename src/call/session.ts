@@ -10,7 +10,6 @@ import type { LiveCall } from '../domain/live-calls.js';
 import {
   DEFAULT_AGENT,
   type CallEventKind,
-  type CallEventSink,
   type CallInfo,
   type CallOutcome,
   type FunctionCallRecord,
@@ -24,10 +23,11 @@ import { PlaybackLedger } from './playback-ledger.js';
 import { TurnTracker } from './turn-tracker.js';
 import { CallStats } from './call-stats.js';
 import { RecordingTimeline } from './recording-timeline.js';
-import { HangUpAfterPlayback } from './hang-up-after-playback.js';
+import { HangUpAfterPlayback, HeardWaits } from './hang-up-after-playback.js';
 import { giveUpOnAgent } from './give-up.js';
-import { dispatchFunctionCalls } from './function-calls.js';
+import { FunctionCalls } from './function-calls.js';
 import { CallPolicies, DEFAULT_CALL_POLICIES } from './call-policies.js';
+import { StaffMessage } from './staff-message.js';
 import type { CallSessionOptions } from './session-options.js';
 
 const DEFAULT_MAX_CALLER_BUFFERED = 256 * 1024;
@@ -52,18 +52,13 @@ export class CallSession implements LegEvents, LiveCall {
   readonly #recording: RecordingTimeline | undefined;
   readonly #maxCallerBuffered: number;
   readonly #policies: CallPolicies;
-  #functionsRunning = 0;
   #ended = false;
   /** A transfer's coming stream end is not a hang-up. */
   #transferring = false;
   #replyHeard: (() => void) | undefined;
-  /** Waits for what the agent is saying to be heard (a warm transfer's hold waits for its announcement). */
-  readonly #heardWaits = new Map<HangUpAfterPlayback, () => void>();
-  readonly #functionCalls: FunctionCallRecord[] = [];
-  /** Function results also go to #functionCalls: a warm transfer tells staff what was done. */
-  readonly #functionEvents: CallEventSink;
-  /** The caller's next words are a message for staff. */
-  #takingMessage = false;
+  readonly #heardWaits: HeardWaits;
+  readonly #functions: FunctionCalls;
+  readonly #staffMessage: StaffMessage;
   readonly #done: Promise<void>;
   #resolveDone!: () => void;
 
@@ -88,13 +83,8 @@ export class CallSession implements LegEvents, LiveCall {
       allHeard: () => this.#allHeard(),
       hangUp: (outcome, reason) => this.end(outcome, reason),
     });
+    this.#heardWaits = new HeardWaits({ clock: opts.clock, graceMs: opts.hangupGraceMs, allHeard: () => this.#allHeard() });
     this.control = leg.control?.(this) ?? this.#streamOnlyControl();
-    this.#functionEvents = {
-      emit: (event) => {
-        if (event.type === 'function_call') this.#functionCalls.push(event.call);
-        opts.events.emit(event);
-      },
-    };
     const resumed = leg.call.resumes === 'transfer_unanswered';
 
     opts.metrics.callStarted();
@@ -127,7 +117,7 @@ export class CallSession implements LegEvents, LiveCall {
       },
     );
     this.#policies = new CallPolicies(opts.policies ?? DEFAULT_CALL_POLICIES, opts.clock, {
-      quiet: () => this.turns.quiet && this.ledger.pendingMarks === 0 && this.#functionsRunning === 0,
+      quiet: () => this.turns.quiet && this.ledger.pendingMarks === 0 && this.#functions.running === 0,
       say: (message, behavior) => this.say(message, behavior),
       hangUpAfterPlayback: (outcome, reason) => this.#requestHangUp(reason, outcome),
       end: (outcome, reason) => this.end(outcome, reason),
@@ -136,6 +126,23 @@ export class CallSession implements LegEvents, LiveCall {
         this.#emitEvent('policy', `${policy}: ${detail}`);
         this.log.info({ policy, detail }, 'call policy');
       },
+    });
+    this.#functions = new FunctionCalls({
+      ...opts,
+      call: this.info,
+      control: this.control,
+      signal: this.#abort.signal,
+      agent: this.#agent,
+      log: this.log,
+      ended: () => this.#ended,
+      activity: (now) => this.#policies.activity(now),
+    });
+    this.#staffMessage = new StaffMessage({
+      call: this.info,
+      events: opts.events,
+      say: (text, behavior) => this.say(text, behavior),
+      note: (kind, detail) => this.note(kind, detail),
+      hangUpAfterPlayback: (reason) => this.#requestHangUp(reason, 'agent_hangup'),
     });
     if (resumed) this.takeMessageForStaff(TRANSFER_TEXT.unanswered);
   }
@@ -165,7 +172,7 @@ export class CallSession implements LegEvents, LiveCall {
     const outcome = this.ledger.markEchoed(checkpoint, now);
     if (outcome.kind !== 'played') return;
     this.#recording?.agentPlayed(outcome.audio, now);
-    for (const wait of this.#heardWaits.keys()) wait.check();
+    this.#heardWaits.check();
     if (outcome.replyFinished) {
       this.#policies.activity(now);
       this.#replyHeard?.();
@@ -223,18 +230,7 @@ export class CallSession implements LegEvents, LiveCall {
         return this.#agent.maybeRotate();
       case 'FunctionCallRequest':
         this.turns.agentMovedOn();
-        this.#policies.activity(this.#clock.now());
-        this.#stats.functionCalls += this.#track(dispatchFunctionCalls(m, {
-          ...this.#opts,
-          events: this.#functionEvents,
-          call: this.info,
-          control: this.control,
-          signal: this.#abort.signal,
-          agent: this.#agent,
-          log: this.log,
-          ended: () => this.#ended,
-        }));
-        return;
+        return this.#functions.dispatch(m);
       case 'Warning':
         this.#emitEvent('warning', `${m.code}: ${m.description}`);
         this.log.warn({ code: m.code, description: m.description }, 'agent warning');
@@ -285,18 +281,7 @@ export class CallSession implements LegEvents, LiveCall {
     const now = this.#clock.now();
     this.#policies.callerSpoke(now);
     this.#emitTurn(this.turns.callerSaid(text, now));
-    if (this.#takingMessage && text.trim()) this.#messageTaken(text.trim(), now);
-  }
-
-  #messageTaken(text: string, now: number): void {
-    this.#takingMessage = false;
-    const { callSid, from } = this.info;
-    const message = { callSid, from, agent: this.info.agent ?? DEFAULT_AGENT, text, createdAt: Math.round(now) };
-    this.#opts.events.emit({ type: 'staff_message', callSid, message });
-    this.#emitEvent('policy', `transfer: message for staff taken: "${text}"`);
-    this.log.info('message for staff taken');
-    this.say(TRANSFER_TEXT.messageTaken, 'queue');
-    this.#requestHangUp('a message for staff was taken', 'agent_hangup');
+    this.#staffMessage.callerSaid(text, now);
   }
 
   #onAgentText(text: string): void {
@@ -379,33 +364,15 @@ export class CallSession implements LegEvents, LiveCall {
   }
 
   get functionCalls(): readonly FunctionCallRecord[] {
-    return this.#functionCalls;
+    return this.#functions.records;
   }
 
   whenHeard(): Promise<void> {
-    if (this.#ended) return Promise.resolve();
-    return new Promise((resolve) => {
-      const heard = () => {
-        wait.cancel();
-        this.#heardWaits.delete(wait);
-        resolve();
-      };
-      const wait: HangUpAfterPlayback = new HangUpAfterPlayback({
-        clock: this.#clock,
-        graceMs: this.#opts.hangupGraceMs,
-        allHeard: () => this.#allHeard(),
-        hangUp: heard,
-      });
-      this.#heardWaits.set(wait, heard);
-      wait.request('heard');
-    });
+    return this.#ended ? Promise.resolve() : this.#heardWaits.wait();
   }
 
   takeMessageForStaff(apology: string): void {
-    if (this.#ended) return;
-    this.#takingMessage = true;
-    this.#emitEvent('policy', 'transfer: the agent takes a message for staff');
-    this.say(apology, 'queue');
+    if (!this.#ended) this.#staffMessage.ask(apology);
   }
 
   /** Nothing is being said or waits to be played. */
@@ -416,18 +383,6 @@ export class CallSession implements LegEvents, LiveCall {
   #requestHangUp(reason: string, outcome: CallOutcome): void {
     if (this.#ended || !this.#hangUp.request(reason, outcome)) return;
     this.log.info({ reason, outcome }, 'hang-up requested');
-  }
-
-  /** Functions running count as activity: silence is not counted while the caller waits on one. */
-  #track(running: Array<Promise<void>>): number {
-    for (const call of running) {
-      this.#functionsRunning++;
-      void call.finally(() => {
-        this.#functionsRunning--;
-        this.#policies.activity(this.#clock.now());
-      });
-    }
-    return running.length;
   }
 
   #streamOnlyControl(): CallControl {
@@ -458,7 +413,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.#hangUp.cancel();
     this.#policies.stop();
     this.#replyHeard?.();
-    for (const heard of this.#heardWaits.values()) heard();
+    this.#heardWaits.releaseAll();
     // Kept for the caller's return, should nobody answer the transfer.
     if (outcome === 'transferred') this.#opts.handoffs?.keep(this.info.callSid, this.#agent.history);
     this.#abort.abort(new Error(`call ended: ${reason}`));
@@ -467,7 +422,8 @@ export class CallSession implements LegEvents, LiveCall {
     const endedAt = Math.round(this.#clock.now());
     this.#emitTurn(this.turns.finish(endedAt));
     const { turns, interruptions } = this.turns;
-    const summary = this.#stats.summary({ durationMs: endedAt - this.info.startedAt, turns, interruptions, outcome, reason });
+    const durationMs = endedAt - this.info.startedAt;
+    const summary = this.#stats.summary({ durationMs, turns, interruptions, functionCalls: this.#functions.count, outcome, reason });
     this.#metrics.callEnded(outcome);
     this.#opts.events.emit({ type: 'call_ended', callSid: this.info.callSid, endedAt, summary });
     this.log.info(summary, 'call ended');
