@@ -7,6 +7,7 @@ import { errorMessage } from './observability/error-message.js';
 import { engineThinkOptions } from './engine-env.js';
 import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
+import { startTracing } from './observability/tracing.js';
 import { Metrics } from './observability/metrics.js';
 import { CallEventBus } from './domain/call.js';
 import { LiveCalls } from './domain/live-calls.js';
@@ -64,9 +65,12 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const { settings, clinic } = agentSet.agents.find((a) => a.file === undefined) ?? agentSet.fallback;
   const metrics = new Metrics();
   const events = new CallEventBus();
+  // The OpenTelemetry SDK is loaded only when traces are wanted.
+  const tracing = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await startTracing({ logger }) : undefined;
+  if (tracing) events.subscribe((event) => tracing.record(event));
   const store = await openStore(env.DATABASE_URL, { logger, reportEndedCalls: env.CALL_WEBHOOK_URL !== undefined });
   const webhooks = env.CALL_WEBHOOK_URL ? callWebhooks(env.CALL_WEBHOOK_URL, env, settings, store, metrics, logger) : undefined;
-  const recorder = new CallRecorder(store, events, { metrics, logger });
+  const recorder = new CallRecorder(store, events, { metrics, logger, tracing });
   const agents = new AgentDirectory(agentSet, (agent) => new FunctionRegistry(clinicTools({ clinic: agent.clinic, store, agent: agent.name })));
   const cluster = options.cluster;
   // The dashboard of any worker shows every worker's calls; the store records only this worker's.
@@ -106,6 +110,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     settings,
     agentFor: (to) => agents.forNumber(to),
     logger,
+    callLogFields: tracing && ((call) => tracing.logFields(call)),
     metrics,
     events,
     apologyAudio: apologyAudio(),
@@ -172,6 +177,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     async shutdown(timeoutMs) {
       await server.drain(timeoutMs);
       await recorder.close();
+      await tracing?.shutdown();
       // Reports not sent by now stay in the outbox for the next start.
       await webhooks?.close();
       await store.close();

@@ -8,7 +8,7 @@ import type { Settings } from './agent/settings.js';
 import type { AgentEndpoint } from './agent/client.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { Metrics } from './observability/metrics.js';
-import { CallEventBus, DEFAULT_AGENT } from './domain/call.js';
+import { CallEventBus, DEFAULT_AGENT, type CallInfo } from './domain/call.js';
 import { CallSession } from './call/session.js';
 import { FunctionRegistry } from './tools/registry.js';
 import type { CallControl, ControlledCall } from './domain/call-control.js';
@@ -48,6 +48,8 @@ export interface ServerOptions {
   /** The agent for a called number (AGENTS_DIR); without it every call gets `settings` and `functions`. */
   agentFor?: (to: string) => CallAgent;
   logger?: Logger;
+  /** More fields on every log line of a call (its trace id, when traces are on). */
+  callLogFields?: (call: CallInfo) => Record<string, string>;
   metrics?: Metrics;
   events?: CallEventBus;
   functions?: FunctionRegistry;
@@ -182,6 +184,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
       functions: agent.functions,
       metrics,
       logger,
+      logFields: options.callLogFields,
       events,
       clock,
       keypadText: dtmfText,

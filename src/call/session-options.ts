@@ -21,6 +21,8 @@ export interface CallSessionOptions {
   functions: FunctionRegistry;
   metrics: Metrics;
   logger: Logger;
+  /** More fields on every log line of the call (its trace id, when traces are on). */
+  logFields?: (call: CallInfo) => Record<string, string>;
   events: CallEventSink;
   clock: Clock;
   inboundChunkMs: number;

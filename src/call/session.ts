@@ -70,7 +70,7 @@ export class CallSession implements LegEvents, LiveCall {
     this.ledger = new PlaybackLedger({ markEveryMs: opts.markEveryMs });
     this.transferNumber = opts.transferNumber;
     this.info = { ...leg.call, carrier: leg.carrier, startedAt: Math.round(opts.clock.now()), agent: opts.agentName ?? DEFAULT_AGENT };
-    this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid });
+    this.log = opts.logger.child({ callSid: this.info.callSid, streamSid: this.info.streamSid, ...opts.logFields?.(this.info) });
     this.#stats = new CallStats(opts.metrics, this.log);
     this.#chunker = new InboundChunker(opts.inboundChunkMs);
     this.#maxCallerBuffered = opts.maxCallerBufferedBytes ?? DEFAULT_MAX_CALLER_BUFFERED;

@@ -44,6 +44,17 @@ const wsUrl = optionalString.pipe(
   z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL').optional(),
 );
 
+/** An OTLP/HTTP collector's address: checked here, read by the OpenTelemetry SDK itself. */
+function otlpUrl(example: string) {
+  return optionalString.pipe(
+    z
+      .string()
+      .url(`must be an absolute URL such as ${example}`)
+      .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+      .optional(),
+  );
+}
+
 export const EnvSchema = z.object({
   PORT: port.default(5000),
   HOST: z.string().default('0.0.0.0'),
@@ -172,6 +183,9 @@ export const EnvSchema = z.object({
   CALL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   CALL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Traces: set either and calls are traced over OTLP/HTTP; the SDK reads these and the other OTEL_* variables itself. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl('http://collector:4318'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl('http://collector:4318/v1/traces'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallEvent } from '../domain/call.js';
 import { silentLogger, type Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { CallTracing } from '../observability/call-tracing.js';
 import type { CallStore } from './types.js';
 
 export interface CallRecorderOptions {
@@ -28,6 +29,8 @@ export interface CallRecorderOptions {
   retryDelayMs?: number;
   metrics?: Metrics;
   logger?: Logger;
+  /** A span per batch, when traces are on. */
+  tracing?: Pick<CallTracing, 'storeBatch'>;
 }
 
 interface EventSource {
@@ -36,9 +39,10 @@ interface EventSource {
 
 export class CallRecorder {
   readonly #store: Pick<CallStore, 'recordEvents'>;
-  readonly #options: Required<Omit<CallRecorderOptions, 'metrics' | 'logger'>>;
+  readonly #options: Required<Omit<CallRecorderOptions, 'metrics' | 'logger' | 'tracing'>>;
   readonly #metrics: Metrics | undefined;
   readonly #logger: Logger;
+  readonly #tracing: Pick<CallTracing, 'storeBatch'> | undefined;
   readonly #queue: CallEvent[] = [];
   readonly #timer: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
@@ -58,6 +62,7 @@ export class CallRecorder {
     };
     this.#metrics = options.metrics;
     this.#logger = options.logger ?? silentLogger;
+    this.#tracing = options.tracing;
     this.#timer = setInterval(() => this.#kick(), this.#options.flushIntervalMs);
     this.#timer.unref();
     this.#unsubscribe = source.subscribe((event) => this.#accept(event));
@@ -122,16 +127,19 @@ export class CallRecorder {
 
   async #write(batch: CallEvent[]): Promise<void> {
     const { maxAttempts, retryDelayMs } = this.#options;
+    const traced = this.#tracing?.storeBatch(batch);
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
         await this.#store.recordEvents(batch);
         this.#metrics?.storeWrite((performance.now() - started) / 1000);
+        traced?.({ ok: true, attempts: attempt });
         return;
       } catch (err) {
         if (attempt >= maxAttempts) {
           this.#metrics?.storeEventsDropped('write_failed', batch.length);
           this.#logger.error({ err, events: batch.length, attempts: attempt }, 'giving up on a batch of call events');
+          traced?.({ ok: false, attempts: attempt });
           return;
         }
         this.#logger.warn({ err, events: batch.length, attempt }, 'writing call events failed; retrying');
