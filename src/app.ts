@@ -33,10 +33,15 @@ import { vonageClientFromEnv, vonageFromEnv } from './vonage/index.js';
 import { telnyxCarrier } from './telnyx/carrier.js';
 import { telnyxCallControl } from './telnyx/call-control.js';
 import { TelnyxRestClient } from './telnyx/rest-client.js';
+import { telnyxDialer } from './telnyx/outbound.js';
 import { signalWireCarrier } from './signalwire/routes.js';
 import { signalWireClientFromEnv } from './signalwire/from-env.js';
+import { signalWireDialer } from './signalwire/outbound.js';
 import { plivoCarrier } from './plivo/routes.js';
 import { plivoClientFromEnv } from './plivo/from-env.js';
+import { plivoDialer } from './plivo/outbound.js';
+import { vonageDialer } from './vonage/outbound.js';
+import { VoicemailDetections } from './domain/voicemail.js';
 import { AudioSocketCarrier } from './audiosocket/carrier.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { llmSummarizer } from './webhooks/llm-summary.js';
@@ -98,6 +103,18 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const outbound = twilioOutbound({ env, client: twilio, recordStatus: (cb) => store.recordStatusCallback(cb), calls: liveCalls });
   // Vonage answers calls on /vonage/*; hang-up, transfer and outbound calls need its application credentials.
   const vonage = vonageClientFromEnv(env);
+  const signalWire = signalWireClientFromEnv(env);
+  const plivo = plivoClientFromEnv(env);
+  // Answering-machine results of the other carriers' outbound calls, posted to their own signed routes.
+  const detections = new VoicemailDetections(liveCalls);
+  // POST /api/calls without `carrier` uses the first of these that is configured.
+  const dialers = [
+    outbound.dialer,
+    telnyxDialer({ env, client: telnyx, detections }),
+    signalWireDialer({ env, client: signalWire, detections }),
+    plivoDialer({ env, client: plivo }),
+    vonageDialer({ env, client: vonage }),
+  ];
   const vonageCarrier = vonageFromEnv(env, { client: vonage, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger });
 
   // Asterisk's AudioSocket listens on its own TCP port; the log line "audiosocket listening" names it.
@@ -123,17 +140,19 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
       telnyxCarrier({
         env,
         control: telnyx && telnyxCallControl({ client: telnyx, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger }),
+        detections,
       }),
       signalWireCarrier({
         publicUrl: env.PUBLIC_URL,
         signingKey: env.SIGNALWIRE_SIGNING_KEY,
-        client: signalWireClientFromEnv(env),
+        client: signalWire,
         transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
+        detections,
       }),
       plivoCarrier({
         publicUrl: env.PUBLIC_URL,
         authToken: env.PLIVO_AUTH_TOKEN,
-        client: plivoClientFromEnv(env),
+        client: plivo,
         transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber,
       }),
       ...(audiosocket ? [audiosocket.register] : []),
@@ -153,7 +172,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
       },
       outbound.routes,
       ...(warm ? [warm.routes(env)] : []),
-      outboundCallRoutes({ dialer: outbound.dialer, adminToken: env.ADMIN_TOKEN }),
+      outboundCallRoutes({ dialers, adminToken: env.ADMIN_TOKEN }),
     ],
   });
   const url = await server.listen();

@@ -4,10 +4,11 @@
 // the bearer token the checked webhook issued; without the key, both checks are off (one warning).
 import type { FastifyInstance } from 'fastify';
 import type { CarrierContext } from '../domain/telephony-leg.js';
+import type { VoicemailDetections } from '../domain/voicemail.js';
 import { CARRIER, acceptSignalWireStream } from './media-stream-leg.js';
 import { signalWireCallControl } from './call-control.js';
 import { dialCxml, streamCxml } from './cxml.js';
-import { CALL_STATUS_PATH, INCOMING_CALL_PATH, MEDIA_STREAM_PATH, STREAM_STATUS_PATH, TRANSFER_PATH } from './paths.js';
+import { AMD_CALLBACK_PATH, CALL_STATUS_PATH, INCOMING_CALL_PATH, MEDIA_STREAM_PATH, STREAM_STATUS_PATH, TRANSFER_PATH } from './paths.js';
 import type { SignalWireRestClient } from './rest-client.js';
 import { publicBaseUrl, signalWireWebhookGuard } from './signature.js';
 import { StreamTokens, bearerToken } from './stream-token.js';
@@ -21,6 +22,8 @@ export interface SignalWireCarrierOptions {
   client: SignalWireRestClient | undefined;
   /** Where transfers dial. */
   transferNumber: string | undefined;
+  /** Answering-machine detection results of outbound calls (POST /signalwire/amd) act on these. */
+  detections?: VoicemailDetections;
   /** The stream tokens' clock (tests). */
   now?: () => number;
 }
@@ -93,6 +96,14 @@ export function signalWireCarrier(options: SignalWireCarrierOptions) {
       const payload = formFields(request.body);
       if (!payload.CallSid || !payload.CallStatus) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and CallStatus are required' });
       await context.recordStatus({ callSid: payload.CallSid, status: payload.CallStatus, at: Date.now(), payload });
+      return reply.code(204).send();
+    });
+
+    // Asynchronous answering-machine detection of a call placed with `voicemail`: AnsweredBy as Twilio words it.
+    app.post(AMD_CALLBACK_PATH, { preHandler: guard }, async (request, reply) => {
+      const { CallSid: callSid, AnsweredBy: answeredBy } = formFields(request.body);
+      if (!callSid || !answeredBy) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and AnsweredBy are required' });
+      if (options.detections?.report(callSid, answeredBy)) logger.info({ carrier: CARRIER, callSid, answeredBy }, 'answering machine detection');
       return reply.code(204).send();
     });
 

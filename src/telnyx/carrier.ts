@@ -5,6 +5,7 @@
 //   WS   /telnyx/media-stream/<token>   the stream the answer names (the token gates the upgrade and the call)
 //   POST /telnyx/stream-status   the stream's started/stopped/failed reports, kept in the call's record
 //   POST /telnyx/status          call progress of outbound calls, kept in the store
+//   POST /telnyx/amd             answering-machine detection of outbound calls placed with `voicemail`
 //
 // With TELNYX_PUBLIC_KEY unset nothing can be verified: every webhook passes, the stream URL carries no
 // token and the bare /telnyx/media-stream is open (one warning at startup, as for Twilio).
@@ -12,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Env } from '../config/env.js';
 import type { CarrierContext } from '../domain/telephony-leg.js';
+import type { VoicemailDetections } from '../domain/voicemail.js';
 import type { TelnyxControl } from './call-control.js';
 import { acceptTelnyxMediaStream } from './media-stream-leg.js';
 import { keepRawForms, telnyxPublicKey, telnyxWebhookGuard, webhookBody } from './signature.js';
@@ -22,11 +24,14 @@ export const TELNYX_INCOMING_CALL_PATH = '/telnyx/incoming-call';
 export const TELNYX_MEDIA_STREAM_PATH = '/telnyx/media-stream';
 export const TELNYX_STREAM_STATUS_PATH = '/telnyx/stream-status';
 export const TELNYX_STATUS_CALLBACK_PATH = '/telnyx/status';
+export const TELNYX_AMD_CALLBACK_PATH = '/telnyx/amd';
 
 export interface TelnyxCarrierOptions {
   env: Pick<Env, 'PUBLIC_URL' | 'TELNYX_PUBLIC_KEY' | 'TELNYX_API_KEY'>;
   /** Hang-up and transfer through Telnyx's REST API; without it hang-up closes the stream and transfer is refused. */
   control?: TelnyxControl;
+  /** Answering-machine detection results of outbound calls (POST /telnyx/amd) act on these. */
+  detections?: VoicemailDetections;
   /** Wall-clock ms for signature timestamps and token expiry (tests substitute their own). */
   now?: () => number;
 }
@@ -78,6 +83,14 @@ export function telnyxCarrier(options: TelnyxCarrierOptions) {
         const { fields } = webhookBody(request);
         if (!fields.CallSid || !fields.CallStatus) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and CallStatus are required' });
         await context.recordStatus({ callSid: fields.CallSid, status: fields.CallStatus, at: now(), payload: fields });
+        return reply.code(204).send();
+      });
+
+      // TeXML's AsyncAmdStatusCallback: AnsweredBy as Twilio words it.
+      scope.post(TELNYX_AMD_CALLBACK_PATH, guard, async (request, reply) => {
+        const { CallSid: callSid, AnsweredBy: answeredBy } = webhookBody(request).fields;
+        if (!callSid || !answeredBy) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and AnsweredBy are required' });
+        if (options.detections?.report(callSid, answeredBy)) context.logger.info({ callSid, answeredBy }, 'telnyx answering machine detection');
         return reply.code(204).send();
       });
     });

@@ -1,10 +1,13 @@
 // Outbound calls through Telnyx's TeXML Calls API: Telnyx dials `to` from TELNYX_PHONE_NUMBER and, once
 // answered, fetches /telnyx/incoming-call like any inbound call. A URL rather than inline TeXML,
 // because the stream's token is bound to a call id that only exists once the call does, and the
-// webhook that issues it is the signature-checked one.
+// webhook that issues it is the signature-checked one. With `voicemail`, TeXML's asynchronous
+// answering-machine detection (MachineDetection=DetectMessageEnd, AsyncAmd) posts its result to /telnyx/amd.
 import type { Env } from '../config/env.js';
+import type { Dialer } from '../domain/dialer.js';
+import type { VoicemailDetections } from '../domain/voicemail.js';
 import type { CreatedCall, TelnyxRestClient } from './rest-client.js';
-import { TELNYX_INCOMING_CALL_PATH, TELNYX_STATUS_CALLBACK_PATH } from './carrier.js';
+import { TELNYX_AMD_CALLBACK_PATH, TELNYX_INCOMING_CALL_PATH, TELNYX_STATUS_CALLBACK_PATH } from './carrier.js';
 
 export interface TelnyxOutboundConfig {
   accountSid: string;
@@ -31,8 +34,17 @@ export function telnyxOutboundConfig(env: OutboundEnv): { config: TelnyxOutbound
   return { missing: missing.filter((m): m is string => typeof m === 'string') };
 }
 
-/** Places a call to `to` (E.164); resolves with Telnyx's call sid once Telnyx accepted the request. */
-export function placeTelnyxCall(client: TelnyxRestClient, config: TelnyxOutboundConfig, to: string): Promise<CreatedCall> {
+/**
+ * Places a call to `to` (E.164); resolves with Telnyx's call sid once Telnyx accepted the request.
+ * `detectMachine` asks for answering-machine detection that waits for the end of the greeting.
+ */
+export function placeTelnyxCall(client: TelnyxRestClient, config: TelnyxOutboundConfig, to: string, detectMachine = false): Promise<CreatedCall> {
+  const detection = {
+    MachineDetection: 'DetectMessageEnd',
+    AsyncAmd: true,
+    AsyncAmdStatusCallback: `${config.publicUrl}${TELNYX_AMD_CALLBACK_PATH}`,
+    AsyncAmdStatusCallbackMethod: 'POST',
+  };
   return client.createTexmlCall(config.accountSid, {
     ApplicationSid: config.applicationId,
     To: to,
@@ -42,5 +54,30 @@ export function placeTelnyxCall(client: TelnyxRestClient, config: TelnyxOutbound
     StatusCallback: `${config.publicUrl}${TELNYX_STATUS_CALLBACK_PATH}`,
     StatusCallbackMethod: 'POST',
     StatusCallbackEvent: 'initiated ringing answered completed',
+    ...(detectMachine ? detection : {}),
   });
+}
+
+export interface TelnyxDialerOptions {
+  env: OutboundEnv;
+  /** Undefined without TELNYX_API_KEY. */
+  client: TelnyxRestClient | undefined;
+  /** Where calls placed with `voicemail` wait for their detection result (the carrier's /telnyx/amd reports it). */
+  detections: VoicemailDetections;
+}
+
+export function telnyxDialer({ env, client, detections }: TelnyxDialerOptions): Dialer {
+  const outbound = telnyxOutboundConfig(env);
+  return {
+    carrier: 'telnyx',
+    name: 'Telnyx',
+    detectsVoicemail: true,
+    missing: () => ('missing' in outbound ? outbound.missing.join(', ') : undefined),
+    async place({ to, voicemail }) {
+      if (!('config' in outbound) || !client) throw new Error('Telnyx outbound calls are not configured');
+      const call = await placeTelnyxCall(client, outbound.config, to, voicemail !== undefined);
+      if (voicemail) detections.expect(call.sid, voicemail);
+      return { carrier: 'telnyx', callSid: call.sid, status: call.status, to, from: outbound.config.from };
+    },
+  };
 }

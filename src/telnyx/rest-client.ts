@@ -46,7 +46,7 @@ export class TelnyxRestClient {
   }
 
   /** Initiate an outbound call: Telnyx dials `To` and, once answered, fetches TeXML from `Url`. */
-  async createTexmlCall(accountSid: string, call: Record<string, string>): Promise<CreatedCall> {
+  async createTexmlCall(accountSid: string, call: Record<string, string | boolean>): Promise<CreatedCall> {
     const body = await this.#request(`/texml/Accounts/${segment(accountSid)}/Calls`, 'application/json', JSON.stringify(call));
     const sid = body.sid ?? body.call_sid;
     return { sid: typeof sid === 'string' ? sid : '', status: typeof body.status === 'string' ? body.status : 'queued' };

@@ -7,11 +7,12 @@
 // POST /twilio/status (Twilio-signed): every progress callback of those calls, kept with the call's record.
 import type { FastifyInstance } from 'fastify';
 import type { Env } from '../config/env.js';
-import type { Dialer, StatusCallback } from '../domain/dialer.js';
+import { unmetNeeds, type Dialer, type StatusCallback } from '../domain/dialer.js';
 import type { LiveCalls } from '../domain/live-calls.js';
 import type { TwilioClient } from './rest-client.js';
 import { twilioWebhookGuard } from './signature.js';
-import { answeringMachineDetection, answeringMachineRoutes, VoicemailPlans } from './answering-machine.js';
+import { VoicemailDetections } from '../domain/voicemail.js';
+import { answeringMachineDetection, answeringMachineRoutes } from './answering-machine.js';
 
 export const STATUS_CALLBACK_PATH = '/twilio/status';
 export const INCOMING_CALL_PATH = '/incoming-call';
@@ -28,16 +29,17 @@ export interface TwilioOutboundOptions {
 
 /** Twilio's dialer and its callback routes (a plugin for ServerOptions.plugins; hooks are per route). */
 export function twilioOutbound({ env, client, recordStatus, calls }: TwilioOutboundOptions): { dialer: Dialer; routes: (app: FastifyInstance) => void } {
-  const plans = new VoicemailPlans();
+  const detections = new VoicemailDetections(calls);
   const dialer: Dialer = {
+    carrier: 'twilio',
     name: 'Twilio',
+    detectsVoicemail: true,
     missing() {
-      const needs = [
+      return unmetNeeds([
         !client && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
         !env.TWILIO_PHONE_NUMBER && 'TWILIO_PHONE_NUMBER',
         !env.PUBLIC_URL && 'PUBLIC_URL (where Twilio reaches this server)',
-      ].filter(Boolean);
-      return needs.length > 0 ? needs.join(', ') : undefined;
+      ]);
     },
     async place({ to, voicemail }) {
       const from = env.TWILIO_PHONE_NUMBER!;
@@ -52,12 +54,12 @@ export function twilioOutbound({ env, client, recordStatus, calls }: TwilioOutbo
         statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
         ...(voicemail && answeringMachineDetection(publicUrl)),
       });
-      if (voicemail) plans.set(call.sid, voicemail);
-      return { callSid: call.sid, status: call.status, to, from };
+      if (voicemail) detections.expect(call.sid, voicemail);
+      return { carrier: 'twilio', callSid: call.sid, status: call.status, to, from };
     },
   };
   const routes = (app: FastifyInstance): void => {
-    answeringMachineRoutes({ env, plans, calls })(app);
+    answeringMachineRoutes({ env, detections })(app);
     app.post(STATUS_CALLBACK_PATH, { preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) }, async (request, reply) => {
       const payload = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
       if (!payload.CallSid || !payload.CallStatus) return reply.code(400).send({ error: 'Bad Request', message: 'CallSid and CallStatus are required' });

@@ -31,17 +31,22 @@ export function signedHeaders(authToken: string, method: 'GET' | 'POST', url: st
 }
 
 /** Answers like Plivo's Call resource: 201 with a request_uuid for a new call, 204 for a hang-up, 202 for a transfer. */
-function callAnswer(request: RecordedRequest, index: number) {
+export function callAnswer(request: RecordedRequest, index: number) {
   if (request.method === 'DELETE') return { status: 204 };
   if (request.path === CALL_PATH) return { status: 201, body: { api_id: 'api-1', message: 'call fired', request_uuid: `req-${index + 1}` } };
   return { status: 202, body: { api_id: 'api-2', message: 'call transferred' } };
 }
 
+/** A REST client of the test account, pointed at a stand-in. */
+export function plivoClient(api: ApiRecorder): PlivoRestClient {
+  return new PlivoRestClient({ authId: AUTH_ID, authToken: AUTH_TOKEN }, { apiBaseUrl: api.url });
+}
+
 export async function startPlivo(
-  options: Partial<Omit<PlivoCarrierOptions, 'client'>> & { api?: boolean; bridge?: Parameters<typeof startBridge>[0] } = {},
+  options: Partial<PlivoCarrierOptions> & { api?: boolean; bridge?: Parameters<typeof startBridge>[0] } = {},
 ): Promise<PlivoHarness> {
   const api = options.api ? await ApiRecorder.start(callAnswer) : undefined;
-  const client = api && new PlivoRestClient({ authId: AUTH_ID, authToken: AUTH_TOKEN }, { apiBaseUrl: api.url });
+  const client = options.client ?? (api && plivoClient(api));
   const carrier = plivoCarrier({ publicUrl: PUBLIC, authToken: undefined, transferNumber: undefined, ...options, client });
   const bridge = await startBridge({ ...options.bridge, carriers: [carrier] });
   const url = `${bridge.baseUrl.replace('http', 'ws')}/plivo/media-stream`;

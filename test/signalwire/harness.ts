@@ -31,17 +31,22 @@ export interface SignalWireHarness {
 }
 
 /** Answers like SignalWire's Calls resource: a call object for the sid in the path, or a new one. */
-function callsAnswer(request: RecordedRequest, index: number) {
+export function callsAnswer(request: RecordedRequest, index: number) {
   const sid = /\/Calls\/([^/]+)$/.exec(request.path)?.[1] ?? `00000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`;
   const status = new Map(request.form).get('Status') ?? (request.path.endsWith('/Calls') ? 'queued' : 'in-progress');
   return { status: request.path.endsWith('/Calls') ? 201 : 200, body: { sid, status } };
 }
 
+/** A REST client of the test project, pointed at a stand-in. */
+export function signalWireClient(api: ApiRecorder): SignalWireRestClient {
+  return new SignalWireRestClient({ projectId: PROJECT_ID, apiToken: API_TOKEN, spaceUrl: SPACE }, { apiBaseUrl: api.url });
+}
+
 export async function startSignalWire(
-  options: Partial<Omit<SignalWireCarrierOptions, 'client'>> & { api?: boolean; bridge?: Parameters<typeof startBridge>[0] } = {},
+  options: Partial<SignalWireCarrierOptions> & { api?: boolean; bridge?: Parameters<typeof startBridge>[0] } = {},
 ): Promise<SignalWireHarness> {
   const api = options.api ? await ApiRecorder.start(callsAnswer) : undefined;
-  const client = api && new SignalWireRestClient({ projectId: PROJECT_ID, apiToken: API_TOKEN, spaceUrl: SPACE }, { apiBaseUrl: api.url });
+  const client = options.client ?? (api && signalWireClient(api));
   const carrier = signalWireCarrier({ publicUrl: PUBLIC, signingKey: undefined, transferNumber: undefined, ...options, client });
   const bridge = await startBridge({ ...options.bridge, carriers: [carrier] });
   const url = `${bridge.baseUrl.replace('http', 'ws')}/signalwire/media-stream`;

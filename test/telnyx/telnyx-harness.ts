@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseEnv } from '../../src/config/env.js';
 import { CallEventBus } from '../../src/domain/call.js';
 import type { ServerOptions } from '../../src/server.js';
+import type { VoicemailDetections } from '../../src/domain/voicemail.js';
 import { telnyxCarrier } from '../../src/telnyx/carrier.js';
 import type { TelnyxControl } from '../../src/telnyx/call-control.js';
 import { TelnyxRestClient } from '../../src/telnyx/rest-client.js';
@@ -26,12 +27,14 @@ export interface TelnyxHarness extends BridgeHarness {
 }
 
 export async function startTelnyxBridge(
-  options: { env?: Record<string, string>; control?: TelnyxControl; now?: () => number } & Partial<Omit<ServerOptions, 'env' | 'settings' | 'carriers'>> = {},
+  options: { env?: Record<string, string>; control?: TelnyxControl; detections?: VoicemailDetections; now?: () => number } & Partial<
+    Omit<ServerOptions, 'env' | 'settings' | 'carriers'>
+  > = {},
 ): Promise<TelnyxHarness> {
   const events = new CallEventBus();
   const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...options.env });
-  const { control, now, ...rest } = options;
-  const h = await startBridge({ ...rest, events, carriers: [telnyxCarrier({ env, control, now })] });
+  const { control, detections, now, ...rest } = options;
+  const h = await startBridge({ ...rest, events, carriers: [telnyxCarrier({ env, control, detections, now })] });
   const wsBase = h.baseUrl.replace('http', 'ws');
   const telnyxCall = (o: Partial<TelnyxCallerOptions> = {}) => TelnyxCaller.connect({ url: `${wsBase}/telnyx/media-stream`, ...o });
   return {

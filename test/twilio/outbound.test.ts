@@ -34,7 +34,7 @@ async function withRoutes(
   const recordStatus = async (cb: StatusCallback) => void callbacks.push(cb);
   const calls = new LiveCalls(systemClock);
   const outbound = twilioOutbound({ env, client: withClient ? api.client() : undefined, recordStatus, calls });
-  const routes = [outbound.routes, outboundCallRoutes({ dialer: outbound.dialer, adminToken: env.ADMIN_TOKEN })];
+  const routes = [outbound.routes, outboundCallRoutes({ dialers: [outbound.dialer], adminToken: env.ADMIN_TOKEN })];
   const h = await startBridge({ env: vars, liveCalls: calls, plugins: routes });
   try {
     await run(h, api, callbacks);
@@ -51,7 +51,7 @@ test('POST /api/calls dials `to` from TWILIO_PHONE_NUMBER, fetching /incoming-ca
   await withRoutes(TWILIO_ENV, true, async (h, api) => {
     const res = await placeCall(h, { to: '+15552223333' });
     assert.equal(res.statusCode, 201, res.body);
-    assert.deepEqual(res.json(), { callSid: `CA${'1'.padStart(32, '0')}`, status: 'queued', to: '+15552223333', from: '+15550001111' });
+    assert.deepEqual(res.json(), { carrier: 'twilio', callSid: `CA${'1'.padStart(32, '0')}`, status: 'queued', to: '+15552223333', from: '+15550001111' });
     assert.equal(api.requests.length, 1);
     const [create] = api.requests;
     assert.equal(create!.method, 'POST');
