@@ -5,11 +5,9 @@
 // playout buffer: playAudio plays in real time, each checkpoint is answered with playedStream once
 // the audio before it has played, and clearAudio drops what is buffered, answers clearedAudio, and
 // never acknowledges the checkpoints it dropped. Used by the tests and `phone-agent call --carrier plivo`.
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
-import { PlayoutBuffer } from './playout-buffer.js';
-import { silence, streamFrames, type CallerStats, type SimulatedCallEvents, type SimulatedCaller } from './caller.js';
+import type WebSocket from 'ws';
+import { openCarrierSocket, WebSocketCaller } from './websocket-caller.js';
 
 export interface PlivoCallerOptions {
   /** ws(s)://host/plivo/media-stream */
@@ -27,14 +25,9 @@ export interface PlivoCallerOptions {
   realtimePlayout?: boolean;
 }
 
-export class PlivoCaller extends EventEmitter<SimulatedCallEvents> implements SimulatedCaller {
-  readonly callSid: string;
-  readonly streamSid: string;
-  readonly ws: WebSocket;
-  readonly stats: CallerStats = { mediaReceived: 0, bytesReceived: 0, bytesPlayed: 0, clears: 0, marksEchoed: 0, marksSent: 0 };
+export class PlivoCaller extends WebSocketCaller {
   /** playAudio messages in another format than the stream's, which Plivo would not play. */
   formatErrors = 0;
-  readonly #playout: PlayoutBuffer;
   readonly #extraHeaders: string;
   #sequence = 0;
   #chunk = 0;
@@ -42,37 +35,16 @@ export class PlivoCaller extends EventEmitter<SimulatedCallEvents> implements Si
   #mediaMs = 0;
 
   private constructor(ws: WebSocket, options: PlivoCallerOptions) {
-    super();
-    this.ws = ws;
-    this.callSid = options.callId ?? randomUUID();
-    this.streamSid = options.streamId ?? randomUUID();
+    super(ws, { callSid: options.callId ?? randomUUID(), streamSid: options.streamId ?? randomUUID() }, options);
     this.#extraHeaders = Object.entries(options.extraHeaders ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(';');
-    const played = (audio: Buffer) => {
-      this.stats.bytesPlayed += audio.length;
-      this.emit('played', audio);
-    };
-    this.#playout = new PlayoutBuffer({ played, acknowledged: (name) => this.#playedStream(name) }, { realtime: options.realtimePlayout !== false });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) this.#onServerMessage(data.toString('utf8'));
-    });
-    ws.on('close', (code, reason) => {
-      this.#playout.stop();
-      this.emit('closed', code, reason.toString('utf8'));
-    });
   }
 
   /** Opens the stream and sends `start`, as Plivo does (there is no `connected`). */
   static async connect(options: PlivoCallerOptions): Promise<PlivoCaller> {
-    const ws = new WebSocket(options.url, { headers: options.headers, perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`stream handshake refused: HTTP ${res.statusCode}`)));
-    });
-    const call = new PlivoCaller(ws, options);
-    call.#send({
+    const call = new PlivoCaller(await openCarrierSocket(options.url, options.headers), options);
+    call.sendJson({
       event: 'start',
       sequenceNumber: ++call.#sequence,
       start: {
@@ -87,17 +59,9 @@ export class PlivoCaller extends EventEmitter<SimulatedCallEvents> implements Si
     return call;
   }
 
-  get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
-  }
-
-  get bufferedMs(): number {
-    return this.#playout.bufferedMs;
-  }
-
   /** One media message as Plivo sends it: numeric counters, a string Unix-ms timestamp, the stream id. */
   sendFrame(payload: Buffer): void {
-    this.#send({
+    this.sendJson({
       event: 'media',
       sequenceNumber: ++this.#sequence,
       streamId: this.streamSid,
@@ -107,16 +71,8 @@ export class PlivoCaller extends EventEmitter<SimulatedCallEvents> implements Si
     this.#mediaMs += Math.round(payload.length / 8);
   }
 
-  streamAudio(mulaw: Buffer, signal?: AbortSignal): Promise<void> {
-    return streamFrames(mulaw, (frame) => this.sendFrame(frame), () => this.open, signal);
-  }
-
-  streamSilence(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.streamAudio(silence(ms), signal);
-  }
-
   sendDtmf(digit: string): void {
-    this.#send({
+    this.sendJson({
       event: 'dtmf',
       sequenceNumber: ++this.#sequence,
       streamId: this.streamSid,
@@ -125,28 +81,19 @@ export class PlivoCaller extends EventEmitter<SimulatedCallEvents> implements Si
     });
   }
 
-  sendRaw(data: string | Buffer): void {
-    this.ws.send(data);
-  }
-
   /** Plivo has no stop message: the stream ends with the socket. */
   stop(): void {
     this.hangUp();
   }
 
-  closed(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => this.ws.once('close', () => resolve()));
-  }
-
-  hangUp(): void {
+  override hangUp(): void {
     this.ws.close(1000);
-    this.#playout.stop();
+    this.playout.stop();
   }
 
   // ---- Plivo's side of the server's messages --------------------------------------------------
 
-  #onServerMessage(text: string): void {
+  protected onServerText(text: string): void {
     let m: { event?: string; streamId?: unknown; name?: unknown; media?: { contentType?: unknown; sampleRate?: unknown; payload?: unknown } };
     try {
       m = JSON.parse(text) as typeof m;
@@ -159,31 +106,18 @@ export class PlivoCaller extends EventEmitter<SimulatedCallEvents> implements Si
         this.formatErrors++;
         return;
       }
-      const audio = Buffer.from(m.media.payload, 'base64');
-      this.stats.mediaReceived++;
-      this.stats.bytesReceived += audio.length;
-      this.emit('media', audio, now);
-      this.#playout.audio(audio);
+      this.receivedAudio(Buffer.from(m.media.payload, 'base64'), now);
     } else if (m.event === 'checkpoint' && typeof m.name === 'string' && m.streamId === this.streamSid) {
-      this.stats.marksSent++;
-      this.#playout.acknowledgement(m.name);
+      this.receivedAcknowledgementRequest(m.name);
     } else if (m.event === 'clearAudio' && m.streamId === this.streamSid) {
-      this.stats.clears++;
-      this.emit('clear', now);
       // The dropped checkpoints' audio was never played: Plivo does not answer them.
-      this.#playout.clear();
-      this.#send({ event: 'clearedAudio', sequenceNumber: ++this.#sequence, streamId: this.streamSid });
+      this.receivedClear(now);
+      this.sendJson({ event: 'clearedAudio', sequenceNumber: ++this.#sequence, streamId: this.streamSid });
     }
   }
 
-  #playedStream(name: string): void {
-    this.stats.marksEchoed++;
-    this.emit('mark', name);
-    this.#send({ event: 'playedStream', sequenceNumber: ++this.#sequence, streamId: this.streamSid, name });
-  }
-
-  #send(message: object): void {
-    if (this.open) this.ws.send(JSON.stringify(message));
+  protected sendAcknowledgement(name: string): void {
+    this.sendJson({ event: 'playedStream', sequenceNumber: ++this.#sequence, streamId: this.streamSid, name });
   }
 }
 

@@ -6,12 +6,11 @@
 // echoing the pending marks at once. What the server sends outside that protocol is answered with
 // Telnyx's `error` message and kept in `violations`.
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { alawEncode } from '../audio/alaw.js';
 import { mulawDecode } from '../audio/mulaw.js';
-import { PlayoutBuffer } from './playout-buffer.js';
-import { FRAME_BYTES, silence, streamFrames, type CallerStats, type SimulatedCallEvents, type SimulatedCaller } from './caller.js';
+import { FRAME_BYTES } from './caller.js';
+import { openCarrierSocket, WebSocketCaller } from './websocket-caller.js';
 
 export interface TelnyxCallerOptions {
   /** The stream URL, with its token path when the server checks tokens. */
@@ -34,63 +33,24 @@ export interface TelnyxCallerOptions {
 const MIN_CHUNK_BYTES = FRAME_BYTES;
 const MAX_CHUNK_BYTES = 30 * 8000;
 
-export class TelnyxCaller extends EventEmitter<SimulatedCallEvents> implements SimulatedCaller {
-  readonly callSid: string;
-  readonly streamSid: string;
-  readonly ws: WebSocket;
-  readonly stats: CallerStats = { mediaReceived: 0, bytesReceived: 0, bytesPlayed: 0, clears: 0, marksEchoed: 0, marksSent: 0 };
+export class TelnyxCaller extends WebSocketCaller {
   /** Every server message Telnyx would have refused, with the reason. */
   readonly violations: string[] = [];
   readonly #options: TelnyxCallerOptions;
-  readonly #playout: PlayoutBuffer;
   #sequence = 0;
   #chunk = 0;
   #timestamp = 0;
 
   private constructor(ws: WebSocket, options: TelnyxCallerOptions) {
-    super();
-    this.ws = ws;
+    super(ws, { callSid: options.callControlId ?? `v3:${randomUUID()}`, streamSid: options.streamId ?? randomUUID() }, options);
     this.#options = options;
-    this.callSid = options.callControlId ?? `v3:${randomUUID()}`;
-    this.streamSid = options.streamId ?? randomUUID();
-    const played = (audio: Buffer) => {
-      this.stats.bytesPlayed += audio.length;
-      this.emit('played', audio);
-    };
-    this.#playout = new PlayoutBuffer({ played, acknowledged: (name) => this.#echoMark(name) }, { realtime: options.realtimePlayout !== false });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.#violation(100003, 'malformed_frame', 'a binary frame (Telnyx takes JSON text)');
-      else this.#onServerMessage(data.toString('utf8'));
-    });
-    ws.on('close', (code, reason) => {
-      this.#playout.stop();
-      this.emit('closed', code, reason.toString('utf8'));
-    });
-  }
-
-  get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
-  }
-
-  get bufferedMs(): number {
-    return this.#playout.bufferedMs;
   }
 
   /** Opens the stream and sends `connected` and `start`, as Telnyx does. */
   static async connect(options: TelnyxCallerOptions): Promise<TelnyxCaller> {
-    const ws = new WebSocket(options.url, { headers: options.headers, perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (req, res) => {
-        // With this listener ws leaves the refused request open; ending it lets the server close.
-        req.destroy();
-        reject(new Error(`stream handshake refused: HTTP ${res.statusCode}`));
-      });
-    });
-    const call = new TelnyxCaller(ws, options);
-    call.#send({ event: 'connected', version: '1.0.0' });
-    call.#send({
+    const call = new TelnyxCaller(await openCarrierSocket(options.url, options.headers), options);
+    call.sendJson({ event: 'connected', version: '1.0.0' });
+    call.sendJson({
       event: 'start',
       sequence_number: String(++call.#sequence),
       stream_id: call.streamSid,
@@ -129,24 +89,13 @@ export class TelnyxCaller extends EventEmitter<SimulatedCallEvents> implements S
     this.sendRaw(this.nextMediaMessage(mulaw));
   }
 
-  streamAudio(mulaw: Buffer, signal?: AbortSignal): Promise<void> {
-    return streamFrames(mulaw, (frame) => this.sendFrame(frame), () => this.open, signal);
-  }
-
-  streamSilence(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.streamAudio(silence(ms), signal);
-  }
-
   sendDtmf(digit: string): void {
-    this.#send({ event: 'dtmf', stream_id: this.streamSid, occurred_at: new Date().toISOString(), sequence_number: String(++this.#sequence), dtmf: { digit } });
-  }
-
-  sendRaw(data: string | Buffer): void {
-    if (this.open) this.ws.send(data);
+    const occurredAt = new Date().toISOString();
+    this.sendJson({ event: 'dtmf', stream_id: this.streamSid, occurred_at: occurredAt, sequence_number: String(++this.#sequence), dtmf: { digit } });
   }
 
   stop(): void {
-    this.#send({
+    this.sendJson({
       event: 'stop',
       sequence_number: String(++this.#sequence),
       stream_id: this.streamSid,
@@ -154,20 +103,13 @@ export class TelnyxCaller extends EventEmitter<SimulatedCallEvents> implements S
     });
   }
 
-  closed(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => this.ws.once('close', () => resolve()));
-  }
-
-  hangUp(): void {
-    if (this.open) this.stop();
-    this.ws.close(1000, 'caller hung up');
-    this.#playout.stop();
-  }
-
   // ---- Telnyx's side of the server's messages -------------------------------------------------
 
-  #onServerMessage(text: string): void {
+  protected override onServerBinary(): void {
+    this.#violation(100003, 'malformed_frame', 'a binary frame (Telnyx takes JSON text)');
+  }
+
+  protected onServerText(text: string): void {
     let m: { event?: unknown; media?: { payload?: unknown }; mark?: { name?: unknown } };
     try {
       m = JSON.parse(text);
@@ -182,19 +124,13 @@ export class TelnyxCaller extends EventEmitter<SimulatedCallEvents> implements S
       if (audio.length < MIN_CHUNK_BYTES || audio.length > MAX_CHUNK_BYTES) {
         return this.#violation(100004, 'invalid_media', `a media chunk of ${audio.length / 8} ms (20 ms to 30 s)`);
       }
-      this.stats.mediaReceived++;
-      this.stats.bytesReceived += audio.length;
-      this.emit('media', audio, now);
-      this.#playout.audio(audio);
+      this.receivedAudio(audio, now);
     } else if (m.event === 'mark') {
       if (typeof m.mark?.name !== 'string') return this.#violation(100003, 'malformed_frame', 'mark without mark.name');
-      this.stats.marksSent++;
-      this.#playout.acknowledgement(m.mark.name);
+      this.receivedAcknowledgementRequest(m.mark.name);
     } else if (m.event === 'clear') {
-      this.stats.clears++;
-      this.emit('clear', now);
       // Telnyx stops playback, empties its queue and sends back every mark still pending.
-      for (const name of this.#playout.clear()) this.#echoMark(name);
+      for (const name of this.receivedClear(now)) this.echo(name);
     } else {
       this.#violation(100003, 'malformed_frame', `unknown event ${JSON.stringify(m.event)}`);
     }
@@ -202,17 +138,11 @@ export class TelnyxCaller extends EventEmitter<SimulatedCallEvents> implements S
 
   #violation(code: number, title: string, detail: string): void {
     this.violations.push(`${title}: ${detail}`);
-    this.#send({ event: 'error', stream_id: this.streamSid, payload: { code, title, detail } });
+    this.sendJson({ event: 'error', stream_id: this.streamSid, payload: { code, title, detail } });
   }
 
-  #echoMark(name: string): void {
-    this.stats.marksEchoed++;
-    this.emit('mark', name);
-    this.#send({ event: 'mark', sequence_number: String(++this.#sequence), stream_id: this.streamSid, mark: { name } });
-  }
-
-  #send(message: object): void {
-    if (this.open) this.ws.send(JSON.stringify(message));
+  protected sendAcknowledgement(name: string): void {
+    this.sendJson({ event: 'mark', sequence_number: String(++this.#sequence), stream_id: this.streamSid, mark: { name } });
   }
 }
 

@@ -7,14 +7,12 @@
 // played) plays in real time, each `notify` action is echoed as `websocket:notify` with its payload
 // once the audio before it has played, and `clear` empties the buffer, answers `websocket:cleared`
 // and never echoes the notifies it dropped. Vonage has no "stop": hanging up closes the socket.
-import { EventEmitter } from 'node:events';
 import { createHash, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { mulawDecode, mulawEncode } from '../audio/mulaw.js';
 import { resampleLinear, StreamingResampler } from '../audio/resample.js';
 import { signHs256 } from '../vonage/jwt.js';
-import { PlayoutBuffer } from './playout-buffer.js';
-import { silence, streamFrames, type SimulatedCallEvents, type SimulatedCaller } from './caller.js';
+import { openCarrierSocket, WebSocketCaller } from './websocket-caller.js';
 
 const CORE_RATE = 8000;
 const FRAME_MS = 20;
@@ -80,39 +78,23 @@ async function answer(options: VonageCallerOptions, serverUrl: string, uuid: str
   };
 }
 
-export class VonageCaller extends EventEmitter<SimulatedCallEvents> implements SimulatedCaller {
-  readonly callSid: string;
-  readonly streamSid: string;
-  readonly ws: WebSocket;
+export class VonageCaller extends WebSocketCaller {
   readonly rate: number;
   /** Every binary message the server sent, as sent (L16 at `rate`). */
   readonly received: Buffer[] = [];
-  readonly stats = { mediaReceived: 0, bytesReceived: 0, bytesPlayed: 0, clears: 0, marksEchoed: 0, marksSent: 0, invalidFrames: 0 };
+  /** Binary messages that were not exactly 20 ms, which Vonage would not play. */
+  invalidFrames = 0;
   readonly #frameBytes: number;
-  readonly #playout: PlayoutBuffer;
   /** Agent audio as the phone hears it: L16 back to mu-law 8 kHz. */
   readonly #toMulaw: StreamingResampler;
   readonly #notifies = new Map<string, unknown>();
   #notifySeq = 0;
 
-  private constructor(ws: WebSocket, uuid: string, conversationUuid: string, rate: number, realtime: boolean) {
-    super();
-    this.ws = ws;
-    this.callSid = uuid;
-    this.streamSid = conversationUuid;
+  private constructor(ws: WebSocket, uuid: string, conversationUuid: string, rate: number, realtimePlayout: boolean) {
+    super(ws, { callSid: uuid, streamSid: conversationUuid }, { realtimePlayout });
     this.rate = rate;
     this.#frameBytes = (rate / 1000) * FRAME_MS * 2;
     this.#toMulaw = new StreamingResampler(rate, CORE_RATE);
-    const played = (audio: Buffer) => {
-      this.stats.bytesPlayed += audio.length;
-      this.emit('played', audio);
-    };
-    this.#playout = new PlayoutBuffer({ played, acknowledged: (id) => this.#echoNotify(id) }, { realtime });
-    ws.on('message', (data: Buffer, isBinary: boolean) => (isBinary ? this.#onAudio(data) : this.#onAction(data.toString('utf8'))));
-    ws.on('close', (code, reason) => {
-      this.#playout.stop();
-      this.emit('closed', code, reason.toString('utf8'));
-    });
   }
 
   /** Answers the call (or opens `socketUrl`), opens the socket and sends `websocket:connected`, as Vonage does. */
@@ -124,23 +106,10 @@ export class VonageCaller extends EventEmitter<SimulatedCallEvents> implements S
       : { uri: options.socketUrl ?? '', contentType: options.contentType ?? 'audio/l16;rate=16000', headers: options.headers ?? {}, signed: true };
     const handshake: Record<string, string> = {};
     if (endpoint.signed && options.signatureSecret) handshake.authorization = `Bearer ${vonageJwt(options.signatureSecret)}`;
-    const ws = new WebSocket(endpoint.uri, { headers: { ...handshake, ...options.handshakeHeaders }, perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`socket handshake refused: HTTP ${res.statusCode}`)));
-    });
+    const ws = await openCarrierSocket(endpoint.uri, { ...handshake, ...options.handshakeHeaders });
     const caller = new VonageCaller(ws, uuid, conversationUuid, rateOf(endpoint.contentType), options.realtimePlayout !== false);
     caller.sendText({ event: 'websocket:connected', 'content-type': endpoint.contentType, ...endpoint.headers });
     return caller;
-  }
-
-  get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
-  }
-
-  get bufferedMs(): number {
-    return this.#playout.bufferedMs;
   }
 
   /** 20 ms of mu-law, as the phone network hands it to Vonage: one L16 message at the socket's rate. */
@@ -153,15 +122,7 @@ export class VonageCaller extends EventEmitter<SimulatedCallEvents> implements S
 
   /** One binary message of L16 audio, as given. */
   sendL16(frame: Buffer): void {
-    if (this.open) this.ws.send(frame);
-  }
-
-  streamAudio(mulaw: Buffer, signal?: AbortSignal): Promise<void> {
-    return streamFrames(mulaw, (frame) => this.sendFrame(frame), () => this.open, signal);
-  }
-
-  streamSilence(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.streamAudio(silence(ms), signal);
+    this.sendRaw(frame);
   }
 
   sendDtmf(digit: string): void {
@@ -169,7 +130,7 @@ export class VonageCaller extends EventEmitter<SimulatedCallEvents> implements S
   }
 
   sendText(message: object | string): void {
-    if (this.open) this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    this.sendRaw(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
   /** Vonage sends no stop message: the caller's hang-up closes the socket normally. */
@@ -177,36 +138,27 @@ export class VonageCaller extends EventEmitter<SimulatedCallEvents> implements S
     this.hangUp();
   }
 
-  closed(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => this.ws.once('close', () => resolve()));
-  }
-
-  hangUp(): void {
-    this.#playout.stop();
+  override hangUp(): void {
+    this.playout.stop();
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000, 'caller hung up');
   }
 
   // ---- Vonage's side of the server's messages -------------------------------------------------
 
-  #onAudio(frame: Buffer): void {
+  protected override onServerBinary(frame: Buffer): void {
     const now = performance.now();
     this.received.push(Buffer.from(frame));
     if (frame.length !== this.#frameBytes) {
-      this.stats.invalidFrames++;
+      this.invalidFrames++;
       return;
     }
     const samples = new Int16Array(frame.length / 2);
     for (let i = 0; i < samples.length; i++) samples[i] = frame.readInt16LE(i * 2);
     const encoded = mulawEncode(this.#toMulaw.process(samples));
-    const audio = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length);
-    this.stats.mediaReceived++;
-    this.stats.bytesReceived += audio.length;
-    this.emit('media', audio, now);
-    this.#playout.audio(audio);
+    this.receivedAudio(Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length), now);
   }
 
-  #onAction(text: string): void {
+  protected onServerText(text: string): void {
     let m: { action?: string; payload?: unknown };
     try {
       m = JSON.parse(text);
@@ -214,24 +166,25 @@ export class VonageCaller extends EventEmitter<SimulatedCallEvents> implements S
       return;
     }
     if (m.action === 'notify') {
-      this.stats.marksSent++;
       const id = String(++this.#notifySeq);
       this.#notifies.set(id, m.payload ?? {});
-      this.#playout.acknowledgement(id);
+      this.receivedAcknowledgementRequest(id);
     } else if (m.action === 'clear') {
-      this.stats.clears++;
-      this.emit('clear', performance.now());
-      for (const id of this.#playout.clear()) this.#notifies.delete(id);
+      for (const id of this.receivedClear(performance.now())) this.#notifies.delete(id);
       this.sendText({ event: 'websocket:cleared' });
     }
   }
 
-  #echoNotify(id: string): void {
+  /** Listeners see the notify payload's name (or the payload), as the server chose it. */
+  protected override markLabel(id: string): string {
+    const payload = this.#notifies.get(id);
+    const name = (payload as { name?: unknown } | undefined)?.name;
+    return typeof name === 'string' ? name : JSON.stringify(payload);
+  }
+
+  protected sendAcknowledgement(id: string): void {
     const payload = this.#notifies.get(id);
     this.#notifies.delete(id);
-    this.stats.marksEchoed++;
-    const name = (payload as { name?: unknown } | undefined)?.name;
-    this.emit('mark', typeof name === 'string' ? name : JSON.stringify(payload));
     this.sendText({ event: 'websocket:notify', payload });
   }
 }

@@ -94,7 +94,7 @@ test('agent audio: mu-law chunks of any size reach the caller as exact 640-byte 
 
     const encoder = new AgentAudioEncoder(16000);
     const expectedFrames = [...chunks.flatMap((c) => encoder.push(c)), encoder.flush()!];
-    assert.equal(call.stats.invalidFrames, 0, 'every message is exactly 20 ms');
+    assert.equal(call.invalidFrames, 0, 'every message is exactly 20 ms');
     assert.ok(call.received.every((f) => f.length === 640));
     assert.ok(Buffer.concat(call.received).equals(Buffer.concat(expectedFrames)), 'byte-exact after the documented conversion');
 

@@ -104,7 +104,7 @@ test('the media socket: Vonage\'s JWT on the handshake and the per-call token in
     ];
     for (const [what, headers] of handshakes) {
       const connecting = VonageCaller.connect({ socketUrl: url, headers: { call_uuid: CALL.uuid }, handshakeHeaders: headers });
-      await assert.rejects(connecting, /socket handshake refused: HTTP 403/, what);
+      await assert.rejects(connecting, /stream handshake refused: HTTP 403/, what);
     }
 
     // Signed handshakes whose websocket:connected lacks the token for its call uuid: closed before any audio is bridged.
