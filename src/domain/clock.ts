@@ -8,10 +8,29 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** A system timer that may be re-armed: its handle outlives the first Node timer. */
+interface SystemTimer {
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Node fires a timer by its loop's millisecond clock, which can run up to a millisecond ahead of
+ * `performance.now()`: a callback that compares `now()` with its deadline would find it not yet due and
+ * wait for a timer that never comes. So a timer that fires early is re-armed for the rest.
+ */
 export const systemClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setTimeout: (fn, ms) => {
+    const due = performance.now() + ms;
+    const fire = () => {
+      const left = due - performance.now();
+      if (left > 0) handle.timer = setTimeout(fire, Math.ceil(left));
+      else fn();
+    };
+    const handle: SystemTimer = { timer: setTimeout(fire, ms) };
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout((handle as SystemTimer | undefined)?.timer),
 };
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
