@@ -10,18 +10,16 @@
 // that. Bad input is counted and logged once per kind; nothing here can throw into the event loop.
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
+import { StreamIntake } from '../protocol/stream-intake.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { LegCall, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { checkpointMessage, clearAudioMessage, parseExtraHeaders, parsePlivoMessage, playAudioMessage, type PlivoStart } from './media-messages.js';
 
 export const CARRIER = 'plivo';
 /** Plivo's messages are a few hundred bytes; anything this large is not a stream message. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-/** A peer that sends this many bad messages in a row is not Plivo. */
-const MAX_CONSECUTIVE_BAD = 50;
-const START_TIMEOUT_MS = 10_000;
 /** The close code of a connection that ended without a close frame: the peer vanished. */
 const ABNORMAL_CLOSURE = 1006;
 
@@ -51,64 +49,34 @@ function unsupportedFormat(start: PlivoStart): string | undefined {
 }
 
 export function acceptPlivoStream(socket: WebSocket, opts: PlivoStreamOptions): void {
-  let call: LegEvents | undefined;
   let streamId: string | undefined;
   /** The first media timestamp: the recording's timeline starts there whatever Plivo's clock is. */
   let firstTimestamp: number | undefined;
-  let consecutiveBad = 0;
-  const logged = new Set<string>();
-  const startTimer = setTimeout(() => refuse('no start message'), START_TIMEOUT_MS);
-
-  function refuse(reason: string): void {
-    clearTimeout(startTimer);
-    opts.logger.warn({ carrier: CARRIER, reason }, 'closing media stream');
-    socket.close(1008, reason);
-  }
-
-  function bad(kind: string, detail: string): void {
-    if (call) call.malformed(kind, detail);
-    else {
-      opts.metrics.malformed(CARRIER);
-      if (!logged.has(kind)) {
-        logged.add(kind);
-        opts.logger.warn({ carrier: CARRIER, detail }, 'ignored a malformed media stream message (logged once per kind)');
-      }
-    }
-    if (++consecutiveBad < MAX_CONSECUTIVE_BAD) return;
-    const reason = `${MAX_CONSECUTIVE_BAD} invalid messages in a row`;
-    if (call) call.failed(reason);
-    else refuse(reason);
-  }
+  const intake = new StreamIntake({ carrier: CARRIER, logger: opts.logger, metrics: opts.metrics, close: (code, reason) => socket.close(code, reason) });
 
   function start(message: PlivoStart): void {
-    clearTimeout(startTimer);
+    intake.started();
     const unsupported = unsupportedFormat(message);
-    if (unsupported) return refuse(unsupported);
+    if (unsupported) return intake.refuse(unsupported);
     const admitted = opts.admit(message, parseExtraHeaders(message.extra_headers));
-    if ('refused' in admitted) return refuse(admitted.refused);
+    if ('refused' in admitted) return intake.refuse(admitted.refused);
     const leg = new PlivoStreamLeg(socket, admitted, opts.control);
-    const started = opts.startCall(leg);
-    if ('refused' in started) return refuse(started.refused);
-    call = started;
-    streamId = leg.call.streamSid;
+    if (intake.begin(leg, opts.startCall)) streamId = leg.call.streamSid;
   }
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    if (isBinary) return bad('binary', 'binary frame (Plivo sends JSON text frames only)');
-    if (data.length > MAX_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
-    const parsed = parsePlivoMessage(data.toString('utf8'));
-    if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
-    if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
-    const m = parsed.message;
+    const m = intake.parseText(data, isBinary, { maxBytes: MAX_MESSAGE_BYTES }, parsePlivoMessage);
+    if (!m) return;
     if (m.event === 'start') {
-      if (call) return bad('second-start', 'a second start on one stream');
-      consecutiveBad = 0;
+      if (intake.call) return intake.bad('second-start', 'a second start on one stream');
+      intake.good();
       return start(m);
     }
-    if (!call) return bad(`${m.event}-before-start`, `${m.event} before start`);
-    if (m.streamId !== streamId) return bad('wrong-stream', `${m.event} for stream ${m.streamId} on ${streamId}`);
-    consecutiveBad = 0;
+    const call = intake.call;
+    if (!call) return intake.bad(`${m.event}-before-start`, `${m.event} before start`);
+    if (m.streamId !== streamId) return intake.bad('wrong-stream', `${m.event} for stream ${m.streamId} on ${streamId}`);
+    intake.good();
     switch (m.event) {
       case 'media':
         if (m.track !== 'inbound') return;
@@ -127,14 +95,13 @@ export function acceptPlivoStream(socket: WebSocket, opts: PlivoStreamOptions): 
   });
 
   socket.on('close', (code: number) => {
-    clearTimeout(startTimer);
+    intake.closed();
+    const call = intake.call;
     if (!call) return;
     if (code === ABNORMAL_CLOSURE) call.closed(code);
     else call.stopped();
   });
-  socket.on('error', (err: Error) => {
-    opts.logger.warn({ carrier: CARRIER, err: err.message }, 'media stream socket error');
-  });
+  socket.on('error', (err: Error) => intake.socketError(err));
 }
 
 class PlivoStreamLeg implements TelephonyLeg {

@@ -6,18 +6,16 @@
 // throw into the event loop.
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
+import { StreamIntake } from '../protocol/stream-intake.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { LegCall, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { clearMessage, markMessage, mediaMessage, parseSignalWireMessage, type SignalWireStart } from './media-messages.js';
 
 export const CARRIER = 'signalwire';
 /** SignalWire's messages are a few hundred bytes; anything this large is not a stream message. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-/** A peer that sends this many bad messages in a row is not SignalWire. */
-const MAX_CONSECUTIVE_BAD = 50;
-const START_TIMEOUT_MS = 10_000;
 
 export interface SignalWireStreamOptions {
   logger: Logger;
@@ -38,44 +36,17 @@ function unsupportedFormat(start: SignalWireStart): string | undefined {
 }
 
 export function acceptSignalWireStream(socket: WebSocket, opts: SignalWireStreamOptions): void {
-  let call: LegEvents | undefined;
   let streamSid: string | undefined;
-  let consecutiveBad = 0;
-  const logged = new Set<string>();
-  const startTimer = setTimeout(() => refuse('no start message'), START_TIMEOUT_MS);
-
-  function refuse(reason: string): void {
-    clearTimeout(startTimer);
-    opts.logger.warn({ carrier: CARRIER, reason }, 'closing media stream');
-    socket.close(1008, reason);
-  }
-
-  function bad(kind: string, detail: string): void {
-    if (call) call.malformed(kind, detail);
-    else {
-      opts.metrics.malformed(CARRIER);
-      if (!logged.has(kind)) {
-        logged.add(kind);
-        opts.logger.warn({ carrier: CARRIER, detail }, 'ignored a malformed media stream message (logged once per kind)');
-      }
-    }
-    if (++consecutiveBad < MAX_CONSECUTIVE_BAD) return;
-    const reason = `${MAX_CONSECUTIVE_BAD} invalid messages in a row`;
-    if (call) call.failed(reason);
-    else refuse(reason);
-  }
+  const intake = new StreamIntake({ carrier: CARRIER, logger: opts.logger, metrics: opts.metrics, close: (code, reason) => socket.close(code, reason) });
 
   function start(message: SignalWireStart): void {
-    clearTimeout(startTimer);
+    intake.started();
     const unsupported = unsupportedFormat(message);
-    if (unsupported) return refuse(unsupported);
+    if (unsupported) return intake.refuse(unsupported);
     const admitted = opts.admit(message);
-    if ('refused' in admitted) return refuse(admitted.refused);
+    if ('refused' in admitted) return intake.refuse(admitted.refused);
     const leg = new SignalWireStreamLeg(socket, admitted, opts.control);
-    const started = opts.startCall(leg);
-    if ('refused' in started) return refuse(started.refused);
-    call = started;
-    streamSid = leg.call.streamSid;
+    if (intake.begin(leg, opts.startCall)) streamSid = leg.call.streamSid;
   }
 
   /** Media and marks carry no streamSid on SignalWire; one that does must name this stream. */
@@ -85,50 +56,45 @@ export function acceptSignalWireStream(socket: WebSocket, opts: SignalWireStream
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    if (isBinary) return bad('binary', 'binary frame (SignalWire sends JSON text frames only)');
-    if (data.length > MAX_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
-    const parsed = parseSignalWireMessage(data.toString('utf8'));
-    if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
-    if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
-    const m = parsed.message;
+    const m = intake.parseText(data, isBinary, { maxBytes: MAX_MESSAGE_BYTES }, parseSignalWireMessage);
+    if (!m) return;
+    const call = intake.call;
     switch (m.event) {
       case 'media':
-        if (!call) return bad('media-before-start', 'media before start');
-        if (foreign(m.streamSid)) return bad('wrong-stream', `media for stream ${m.streamSid} on ${streamSid}`);
-        consecutiveBad = 0;
+        if (!call) return intake.bad('media-before-start', 'media before start');
+        if (foreign(m.streamSid)) return intake.bad('wrong-stream', `media for stream ${m.streamSid} on ${streamSid}`);
+        intake.good();
         if (m.track === 'inbound') call.audio(Buffer.from(m.payload, 'base64'), m.timestamp, arrivedAt);
         return;
       case 'mark':
-        if (foreign(m.streamSid)) return bad('wrong-stream', `mark for stream ${m.streamSid} on ${streamSid}`);
-        consecutiveBad = 0;
+        if (foreign(m.streamSid)) return intake.bad('wrong-stream', `mark for stream ${m.streamSid} on ${streamSid}`);
+        intake.good();
         call?.played(m.name);
         return;
       case 'dtmf':
-        if (foreign(m.streamSid)) return bad('wrong-stream', `dtmf for stream ${m.streamSid} on ${streamSid}`);
-        consecutiveBad = 0;
+        if (foreign(m.streamSid)) return intake.bad('wrong-stream', `dtmf for stream ${m.streamSid} on ${streamSid}`);
+        intake.good();
         call?.dtmf(m.dtmf.digit);
         return;
       case 'connected':
-        consecutiveBad = 0;
+        intake.good();
         return;
       case 'start':
-        if (call) return bad('second-start', 'a second start on one stream');
-        consecutiveBad = 0;
+        if (call) return intake.bad('second-start', 'a second start on one stream');
+        intake.good();
         return start(m);
       case 'stop':
         if (call) call.stopped();
-        else refuse('stop before start');
+        else intake.refuse('stop before start');
         return;
     }
   });
 
   socket.on('close', (code: number) => {
-    clearTimeout(startTimer);
-    call?.closed(code);
+    intake.closed();
+    intake.call?.closed(code);
   });
-  socket.on('error', (err: Error) => {
-    opts.logger.warn({ carrier: CARRIER, err: err.message }, 'media stream socket error');
-  });
+  socket.on('error', (err: Error) => intake.socketError(err));
 }
 
 class SignalWireStreamLeg implements TelephonyLeg {

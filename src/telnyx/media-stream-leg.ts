@@ -6,9 +6,10 @@
 // with a reason. Nothing here can throw into the event loop.
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
+import { StreamIntake } from '../protocol/stream-intake.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { LegCall, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { alawDecode } from '../audio/alaw.js';
 import { MULAW_SILENCE, mulawEncode } from '../audio/mulaw.js';
@@ -18,9 +19,6 @@ import type { TelnyxControl } from './call-control.js';
 
 /** Telnyx's frames are a few hundred bytes; anything this large is not a media streaming message. */
 export const MAX_TELNYX_MESSAGE_BYTES = 64 * 1024;
-/** A peer that sends this many bad messages in a row is not Telnyx. */
-const MAX_CONSECUTIVE_BAD = 50;
-const START_TIMEOUT_MS = 10_000;
 /** How many early frames may wait for a late one: 60 ms of caller audio at most. */
 const REORDER_WINDOW = 3;
 /** 20 ms of mu-law: Telnyx takes 20 ms to 30 s per media message. */
@@ -56,68 +54,39 @@ function decoderFor(start: TelnyxStart): Decoder | { refused: string } {
 }
 
 export function acceptTelnyxMediaStream(socket: WebSocket, opts: TelnyxMediaStreamOptions): void {
-  let call: LegEvents | undefined;
   let streamId: string | undefined;
   let decode: Decoder = (payload) => payload;
-  let consecutiveBad = 0;
-  const logged = new Set<string>();
-  const startTimer = setTimeout(() => refuse('no start message'), START_TIMEOUT_MS);
-  const inOrder = new MediaReorder<{ frame: Buffer; arrivedAt: number }>(REORDER_WINDOW, ({ frame, arrivedAt }) => call?.audio(frame, NaN, arrivedAt));
-
-  function refuse(reason: string): void {
-    clearTimeout(startTimer);
-    opts.logger.warn({ reason }, 'closing Telnyx media stream');
-    socket.close(1008, reason);
-  }
-
-  function bad(kind: string, detail: string): void {
-    if (call) call.malformed(kind, detail);
-    else {
-      opts.metrics.malformed('telnyx');
-      if (!logged.has(kind)) {
-        logged.add(kind);
-        opts.logger.warn({ detail }, 'ignored a malformed Telnyx media message (logged once per kind)');
-      }
-    }
-    if (++consecutiveBad < MAX_CONSECUTIVE_BAD) return;
-    const reason = `${MAX_CONSECUTIVE_BAD} invalid messages in a row`;
-    if (call) call.failed(reason);
-    else refuse(reason);
-  }
+  const intake = new StreamIntake({ carrier: 'telnyx', logger: opts.logger, metrics: opts.metrics, close: (code, reason) => socket.close(code, reason) });
+  const inOrder = new MediaReorder<{ frame: Buffer; arrivedAt: number }>(REORDER_WINDOW, ({ frame, arrivedAt }) => intake.call?.audio(frame, NaN, arrivedAt));
 
   function start(message: TelnyxStart): void {
-    clearTimeout(startTimer);
+    intake.started();
     const refusal = opts.admit(message);
-    if (refusal) return refuse(refusal.refused);
+    if (refusal) return intake.refuse(refusal.refused);
     const decoder = decoderFor(message);
-    if ('refused' in decoder) return refuse(decoder.refused);
+    if ('refused' in decoder) return intake.refuse(decoder.refused);
     const leg = new TelnyxMediaStreamLeg(socket, message, opts.control);
-    const started = opts.startCall(leg);
-    if ('refused' in started) return refuse(started.refused);
-    call = started;
+    if (!intake.begin(leg, opts.startCall)) return;
     decode = decoder;
     streamId = message.stream_id;
   }
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    if (isBinary) return bad('binary', 'binary frame (Telnyx sends JSON text frames only)');
-    if (data.length > MAX_TELNYX_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
-    const parsed = parseTelnyxMessage(data.toString('utf8'));
-    if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
-    if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
-    const m = parsed.message;
+    const m = intake.parseText(data, isBinary, { maxBytes: MAX_TELNYX_MESSAGE_BYTES }, parseTelnyxMessage);
+    if (!m) return;
+    const call = intake.call;
     if (m.event !== 'connected' && m.event !== 'start' && call && m.stream_id !== undefined && m.stream_id !== streamId) {
-      return bad('wrong-stream', `${m.event} for stream ${m.stream_id} on ${streamId}`);
+      return intake.bad('wrong-stream', `${m.event} for stream ${m.stream_id} on ${streamId}`);
     }
-    consecutiveBad = 0;
+    intake.good();
     switch (m.event) {
       case 'media': {
-        if (!call) return bad('media-before-start', 'media before start');
+        if (!call) return intake.bad('media-before-start', 'media before start');
         // inbound_track only; anything else would be our own audio coming back.
         if (m.track !== 'inbound') return;
         const payload = Buffer.from(m.payload, 'base64');
-        if (payload.length === 0) return bad('empty-media', 'media without audio');
+        if (payload.length === 0) return intake.bad('empty-media', 'media without audio');
         if (!inOrder.push(m.chunk, { frame: decode(payload), arrivedAt })) call.malformed('late-media', `chunk ${m.chunk} arrived after its place had passed`);
         return;
       }
@@ -136,10 +105,10 @@ export function acceptTelnyxMediaStream(socket: WebSocket, opts: TelnyxMediaStre
       case 'connected':
         return;
       case 'start':
-        if (call) return bad('second-start', 'a second start on one stream');
+        if (call) return intake.bad('second-start', 'a second start on one stream');
         return start(m);
       case 'stop':
-        if (!call) return refuse('stop before start');
+        if (!call) return intake.refuse('stop before start');
         inOrder.flush();
         call.stopped();
         return;
@@ -147,13 +116,11 @@ export function acceptTelnyxMediaStream(socket: WebSocket, opts: TelnyxMediaStre
   });
 
   socket.on('close', (code: number) => {
-    clearTimeout(startTimer);
+    intake.closed();
     inOrder.flush();
-    call?.closed(code);
+    intake.call?.closed(code);
   });
-  socket.on('error', (err: Error) => {
-    opts.logger.warn({ err: err.message }, 'Telnyx media stream socket error');
-  });
+  socket.on('error', (err: Error) => intake.socketError(err));
 }
 
 class TelnyxMediaStreamLeg implements TelephonyLeg {

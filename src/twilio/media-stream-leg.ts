@@ -7,16 +7,14 @@ import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { LegCall, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
+import { StreamIntake } from '../protocol/stream-intake.js';
 import { parseTwilioMessage, streamMessages, type TwilioStart } from './media-messages.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
 
 /** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
 export const MAX_TWILIO_MESSAGE_BYTES = 64 * 1024;
-/** A peer that sends this many bad messages in a row is not Twilio. */
-const MAX_CONSECUTIVE_BAD = 50;
-const START_TIMEOUT_MS = 10_000;
 
 export interface TwilioMediaStreamOptions {
   logger: Logger;
@@ -30,57 +28,27 @@ export interface TwilioMediaStreamOptions {
 }
 
 export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStreamOptions): void {
-  let call: LegEvents | undefined;
   let streamSid: string | undefined;
-  let consecutiveBad = 0;
-  const logged = new Set<string>();
-  const startTimer = setTimeout(() => refuse('no start message'), START_TIMEOUT_MS);
-
-  function refuse(reason: string): void {
-    clearTimeout(startTimer);
-    opts.logger.warn({ reason }, 'closing media stream');
-    socket.close(1008, reason);
-  }
-
-  function bad(kind: string, detail: string): void {
-    if (call) call.malformed(kind, detail);
-    else {
-      opts.metrics.malformed('twilio');
-      if (!logged.has(kind)) {
-        logged.add(kind);
-        opts.logger.warn({ detail }, 'ignored a malformed media stream message (logged once per kind)');
-      }
-    }
-    if (++consecutiveBad < MAX_CONSECUTIVE_BAD) return;
-    const reason = `${MAX_CONSECUTIVE_BAD} invalid messages in a row`;
-    if (call) call.failed(reason);
-    else refuse(reason);
-  }
+  const intake = new StreamIntake({ carrier: 'twilio', logger: opts.logger, metrics: opts.metrics, close: (code, reason) => socket.close(code, reason) });
 
   function start(message: TwilioStart): void {
-    clearTimeout(startTimer);
+    intake.started();
     const admitted = opts.admit(message);
-    if ('refused' in admitted) return refuse(admitted.refused);
+    if ('refused' in admitted) return intake.refuse(admitted.refused);
     const leg = new TwilioMediaStreamLeg(socket, admitted, opts.control);
-    const started = opts.startCall(leg);
-    if ('refused' in started) return refuse(started.refused);
-    call = started;
-    streamSid = leg.call.streamSid;
+    if (intake.begin(leg, opts.startCall)) streamSid = leg.call.streamSid;
   }
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    if (isBinary) return bad('binary', 'binary frame (Twilio sends JSON text frames only)');
-    if (data.length > MAX_TWILIO_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
-    const parsed = parseTwilioMessage(data.toString('utf8'));
-    if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
-    if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
-    consecutiveBad = 0;
-    const m = parsed.message;
+    const m = intake.parseText(data, isBinary, { maxBytes: MAX_TWILIO_MESSAGE_BYTES }, parseTwilioMessage);
+    if (!m) return;
+    intake.good();
+    const call = intake.call;
     switch (m.event) {
       case 'media':
-        if (!call) return bad('media-before-start', 'media before start');
-        if (m.streamSid !== streamSid) return bad('wrong-stream', `media for stream ${m.streamSid} on ${streamSid}`);
+        if (!call) return intake.bad('media-before-start', 'media before start');
+        if (m.streamSid !== streamSid) return intake.bad('wrong-stream', `media for stream ${m.streamSid} on ${streamSid}`);
         if (m.track === 'inbound') call.audio(Buffer.from(m.payload, 'base64'), m.timestamp, arrivedAt);
         return;
       case 'mark':
@@ -92,22 +60,20 @@ export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStre
       case 'connected':
         return;
       case 'start':
-        if (call) return bad('second-start', 'a second start on one stream');
+        if (call) return intake.bad('second-start', 'a second start on one stream');
         return start(m);
       case 'stop':
         if (call) call.stopped();
-        else refuse('stop before start');
+        else intake.refuse('stop before start');
         return;
     }
   });
 
   socket.on('close', (code: number) => {
-    clearTimeout(startTimer);
-    call?.closed(code);
+    intake.closed();
+    intake.call?.closed(code);
   });
-  socket.on('error', (err: Error) => {
-    opts.logger.warn({ err: err.message }, 'media stream socket error');
-  });
+  socket.on('error', (err: Error) => intake.socketError(err));
 }
 
 class TwilioMediaStreamLeg implements TelephonyLeg {

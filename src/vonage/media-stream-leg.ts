@@ -11,9 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { Logger } from '../observability/log.js';
+import { StreamIntake } from '../protocol/stream-intake.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
-import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
+import type { LegCall, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { AgentAudioEncoder, CallerAudioDecoder, rateOfContentType, type VonageRate } from './l16-audio.js';
 import { CLEAR_ACTION, notifyAction, parseVonageEvent, type VonageConnected } from './media-messages.js';
@@ -22,9 +23,6 @@ import type { VonageControlFactory } from './call-control.js';
 
 /** Vonage's text events are a few hundred bytes, its audio messages under 1 KB. */
 export const MAX_VONAGE_MESSAGE_BYTES = 64 * 1024;
-/** A peer that sends this many bad messages in a row is not Vonage. */
-const MAX_CONSECUTIVE_BAD = 50;
-const CONNECTED_TIMEOUT_MS = 10_000;
 const NORMAL_CLOSURE = 1000;
 
 export interface VonageMediaStreamOptions {
@@ -41,88 +39,66 @@ export interface VonageMediaStreamOptions {
 }
 
 export function acceptVonageMediaStream(socket: WebSocket, opts: VonageMediaStreamOptions): void {
-  let call: LegEvents | undefined;
   let decoder: CallerAudioDecoder | undefined;
-  let consecutiveBad = 0;
-  const logged = new Set<string>();
-  const connectedTimer = setTimeout(() => refuse('no websocket:connected message'), CONNECTED_TIMEOUT_MS);
-
-  function refuse(reason: string): void {
-    clearTimeout(connectedTimer);
-    opts.logger.warn({ reason }, 'closing the Vonage media socket');
-    socket.close(1008, reason);
-  }
-
-  /** Bad input; `fatal` counts toward closing the socket (an unknown event does not: Vonage may add some). */
-  function bad(kind: string, detail: string, fatal = true): void {
-    if (call) call.malformed(kind, detail);
-    else {
-      opts.metrics.malformed('vonage');
-      if (!logged.has(kind)) {
-        logged.add(kind);
-        opts.logger.warn({ detail }, 'ignored a malformed Vonage media message (logged once per kind)');
-      }
-    }
-    if (!fatal || ++consecutiveBad < MAX_CONSECUTIVE_BAD) return;
-    const reason = `${MAX_CONSECUTIVE_BAD} invalid messages in a row`;
-    if (call) call.failed(reason);
-    else refuse(reason);
-  }
+  const intake = new StreamIntake({
+    carrier: 'vonage',
+    startMessage: 'websocket:connected',
+    logger: opts.logger,
+    metrics: opts.metrics,
+    close: (code, reason) => socket.close(code, reason),
+  });
 
   function connected(message: VonageConnected): void {
-    clearTimeout(connectedTimer);
+    intake.started();
     const rate = rateOfContentType(message.contentType);
-    if (!rate) return refuse(`unsupported content-type ${JSON.stringify(message.contentType)} (expected audio/l16;rate=8000, 16000 or 24000)`);
+    if (!rate) return intake.refuse(`unsupported content-type ${JSON.stringify(message.contentType)} (expected audio/l16;rate=8000, 16000 or 24000)`);
     const admitted = opts.admit(message);
-    if ('refused' in admitted) return refuse(admitted.refused);
+    if ('refused' in admitted) return intake.refuse(admitted.refused);
     const leg = new VonageMediaLeg(socket, legCall(admitted, opts.applicationId), rate, opts.control);
-    const started = opts.startCall(leg);
-    if ('refused' in started) return refuse(started.refused);
-    call = started;
-    decoder = new CallerAudioDecoder(rate);
+    if (intake.begin(leg, opts.startCall)) decoder = new CallerAudioDecoder(rate);
   }
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    if (data.length > MAX_VONAGE_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
+    if (data.length > MAX_VONAGE_MESSAGE_BYTES) return intake.bad('oversized', `message of ${data.length} bytes`);
+    const call = intake.call;
     if (isBinary) {
-      if (!call || !decoder) return bad('audio-before-connected', 'audio before websocket:connected');
-      if (data.length === 0 || data.length % 2 !== 0) return bad('frame-size', `audio message of ${data.length} bytes (16-bit samples)`);
-      consecutiveBad = 0;
+      if (!call || !decoder) return intake.bad('audio-before-connected', 'audio before websocket:connected');
+      if (data.length === 0 || data.length % 2 !== 0) return intake.bad('frame-size', `audio message of ${data.length} bytes (16-bit samples)`);
+      intake.good();
       // Vonage gives no media clock: the call counts the caller's timeline from the frames themselves.
       call.audio(decoder.decode(data), Number.NaN, arrivedAt);
       return;
     }
     const parsed = parseVonageEvent(data.toString('utf8'));
-    if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`, false);
-    if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
-    consecutiveBad = 0;
+    // An unknown event never closes the socket: Vonage may add some.
+    if (parsed.kind === 'unknown') return intake.bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`, false);
+    if (parsed.kind === 'invalid') return intake.bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
+    intake.good();
     const m = parsed.message;
     switch (m.event) {
       case 'websocket:notify':
         call?.played(m.name);
         return;
       case 'websocket:dtmf':
-        if (!call) return bad('dtmf-before-connected', 'websocket:dtmf before websocket:connected');
+        if (!call) return intake.bad('dtmf-before-connected', 'websocket:dtmf before websocket:connected');
         call.dtmf(m.digit);
         return;
       case 'websocket:cleared':
         // The clear's acknowledgement: the checkpoints it dropped are never echoed, which the ledger expects.
         return;
       case 'websocket:connected':
-        if (call) return bad('second-connected', 'a second websocket:connected on one socket');
+        if (call) return intake.bad('second-connected', 'a second websocket:connected on one socket');
         return connected(m);
     }
   });
 
   socket.on('close', (code: number) => {
-    clearTimeout(connectedTimer);
-    if (code === NORMAL_CLOSURE) call?.stopped();
-    else call?.closed(code);
+    intake.closed();
+    if (code === NORMAL_CLOSURE) intake.call?.stopped();
+    else intake.call?.closed(code);
   });
-  socket.on('error', (err: Error) => {
-    opts.logger.warn({ err: err.message }, 'Vonage media socket error');
-  });
+  socket.on('error', (err: Error) => intake.socketError(err));
 }
 
 function legCall(headers: Record<string, string>, applicationId: string | undefined): LegCall {
