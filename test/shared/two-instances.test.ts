@@ -75,7 +75,8 @@ describe('two instances on one Redis', () => {
       const replayed = await until(() => feed.events.find(started), 'replayed call_started');
       assert.equal((replayed.call as { carrier: string }).carrier, 'twilio');
       conn.send({ type: 'ConversationText', role: 'user', content: 'I would like an appointment.' });
-      const turn = (e: Record<string, unknown>) => e.type === 'turn' && e.callSid === issued.callSid && (e.turn as { text: string }).text === 'I would like an appointment.';
+      const turn = (e: Record<string, unknown>) =>
+        e.type === 'turn' && e.callSid === issued.callSid && (e.turn as { text: string }).text === 'I would like an appointment.';
       await until(() => feed.events.find(turn), 'a live turn of B on A');
       call.hangUp();
       await until(() => feed.events.find((e) => e.type === 'call_ended' && e.callSid === issued.callSid), 'call_ended of B on A');
