@@ -53,8 +53,9 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
 }
 
 export function admin(url: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const json = init.body ? { 'content-type': 'application/json' } : {};
-  return fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...json, ...init.headers } });
+  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN}`, ...(init.headers as Record<string, string> | undefined) };
+  if (init.body) headers['content-type'] = 'application/json';
+  return fetch(`${url}${path}`, { ...init, headers });
 }
 
 export interface Ticket {
