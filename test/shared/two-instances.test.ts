@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
 import twilio from 'twilio';
 import { randomBytes } from '../helpers/bridge-harness.js';
-import { AUTH_TOKEN, REDIS_URL, admin, callWith, liveFeed, startInstance, testPrefix, ticket, until, type Instance } from './instances.js';
+import { AUTH_TOKEN, admin, callWith, liveFeed, startInstance, testPrefix, testRedis, ticket, until, type Instance } from './instances.js';
 
 const PUBLIC = 'https://agent.example.com';
 
@@ -28,11 +28,13 @@ describe('two instances on one Redis', () => {
   let agent: ScriptedAgent;
   let a: Instance;
   let b: Instance;
+  let redis: Awaited<ReturnType<typeof testRedis>>;
 
   before(async () => {
     agent = await ScriptedAgent.start();
+    redis = await testRedis();
     const env = {
-      REDIS_URL,
+      REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: keys.prefix,
       AGENT_URL: agent.url,
       PUBLIC_URL: PUBLIC,
@@ -48,7 +50,8 @@ describe('two instances on one Redis', () => {
     await a?.close();
     await b?.close();
     await agent?.close();
-    await keys.clean();
+    await keys.clean(redis.url);
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
