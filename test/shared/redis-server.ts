@@ -3,7 +3,7 @@
 // and restart theirs. TEST_REDIS_URL points the tests that need no restart at an existing Redis instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/bench/server-process.js';
 
 export interface RedisServer {
   url: string;
@@ -13,15 +13,6 @@ export interface RedisServer {
   /** Starts it again on the same port, empty. */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function spawnRedis(port: number): Promise<ChildProcess> {
