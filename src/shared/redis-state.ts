@@ -75,6 +75,8 @@ export class RedisSharedState implements SharedState {
   #sweepFrom = Infinity;
   #closed = false;
   #wasUp = false;
+  /** This run has registered itself once (after ending any calls a previous run under the same id left). */
+  #registered = false;
   readonly #missedEnds: CallEvent[] = [];
 
   constructor(options: RedisStateOptions) {
@@ -287,6 +289,19 @@ export class RedisSharedState implements SharedState {
   async #register(): Promise<void> {
     const host = this.#host;
     if (!host || this.#redis.status !== 'ready') return;
+    if (!this.#registered) {
+      // Calls under this id before its first registration are a previous run's (a crash, then a restart with
+      // the same INSTANCE_ID within a TTL, so that no survivor saw it gone): they are over.
+      let ended: number | undefined;
+      try {
+        ended = await this.#endCallsOf(host.id, host);
+      } catch {
+        return; // tried again at the next heartbeat
+      }
+      // Undefined: a survivor is ending them right now.
+      if (ended) this.#options.logger.warn({ calls: ended }, 'calls of this instance\'s previous run were still registered: marked instance_lost');
+      this.#registered = true;
+    }
     const pipeline = this.#redis.pipeline();
     this.#heartbeatCommands(pipeline, host);
     for (const call of host.liveCalls()) {
@@ -303,6 +318,7 @@ export class RedisSharedState implements SharedState {
   async #beat(): Promise<void> {
     const host = this.#host;
     if (!host || this.#redis.status !== 'ready') return;
+    if (!this.#registered) return this.#register();
     const pipeline = this.#redis.pipeline();
     this.#heartbeatCommands(pipeline, host);
     // Told once the others have had time to subscribe again too (pub/sub keeps nothing for a subscriber that is away).
@@ -317,16 +333,28 @@ export class RedisSharedState implements SharedState {
     const ids = (await this.#redis.smembers(this.#key('instances'))).filter((id) => id !== host.id);
     for (const id of ids) {
       if (await this.#redis.exists(this.#key(`instance:${id}`))) continue;
-      const locked = await this.#redis.set(this.#key(`sweep:${id}`), host.id, 'PX', this.#options.registryTtlMs, 'NX');
-      if (locked !== 'OK') continue;
-      const entries = await this.#redis.hgetall(this.#key(`calls:${id}`));
-      const calls = Object.values(entries).map((json) => JSON.parse(json) as LostCall);
-      const cleanup = this.#redis.multi().del(this.#key(`calls:${id}`)).srem(this.#key('instances'), id);
-      for (const { callSid } of calls) cleanup.hdel(this.#key('call-owner'), callSid).del(this.#key(`feed-start:${callSid}`), this.#key(`feed:${callSid}`));
-      await cleanup.exec();
-      this.#options.logger.warn({ instance: id, calls: calls.length }, 'an instance stopped heartbeating: its calls are marked instance_lost');
-      if (calls.length > 0) host.callsLost(id, calls);
+      const ended = await this.#endCallsOf(id, host);
+      if (ended === undefined) continue;
+      // Another survivor may have done it just before: the one that removes the instance says so.
+      if (await this.#redis.srem(this.#key('instances'), id)) {
+        this.#options.logger.warn({ instance: id, calls: ended }, 'an instance stopped heartbeating: its calls are marked instance_lost');
+      }
     }
+  }
+
+  /** Ends the registered calls of a dead run of instance `id`: how many, or undefined when another instance holds the job. */
+  async #endCallsOf(id: string, host: InstanceHost): Promise<number | undefined> {
+    const locked = await this.#redis.set(this.#key(`sweep:${id}`), host.id, 'PX', this.#options.registryTtlMs, 'NX');
+    if (locked !== 'OK') return undefined;
+    const entries = await this.#redis.hgetall(this.#key(`calls:${id}`));
+    const calls = Object.values(entries).map((json) => JSON.parse(json) as LostCall);
+    const cleanup = this.#redis.multi().del(this.#key(`calls:${id}`));
+    for (const { callSid } of calls) cleanup.hdel(this.#key('call-owner'), callSid).del(this.#key(`feed-start:${callSid}`), this.#key(`feed:${callSid}`));
+    // The calls are gone from the registry with the lock released: whoever comes next finds nothing to end.
+    cleanup.del(this.#key(`sweep:${id}`));
+    await cleanup.exec();
+    if (calls.length > 0) host.callsLost(id, calls);
+    return calls.length;
   }
 
   async #answer(host: InstanceHost, request: CommandMessage): Promise<void> {

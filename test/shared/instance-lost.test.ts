@@ -1,6 +1,8 @@
 // An instance that dies (SIGKILL: no drain, no goodbye) with a call in progress: once its registry entry
 // expires, exactly one of the surviving instances marks the call instance_lost in the shared store
-// (PostgreSQL), the dashboards see the call end, and the dead instance leaves GET /api/instances.
+// (PostgreSQL), the dashboards see the call end, and the dead instance leaves GET /api/instances. And one
+// that a process manager restarts at once under the same INSTANCE_ID, before anyone saw it gone: the new
+// run marks the calls of the old one instance_lost itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
@@ -17,6 +19,7 @@ let db: TestDatabase;
 const keys = testPrefix('instance-lost');
 const survivors: Instance[] = [];
 let doomed: ServeProcess | undefined;
+let phoenix: ServeProcess | undefined;
 
 before(async () => {
   if (postgres.skip) return;
@@ -27,6 +30,7 @@ before(async () => {
 
 after(async () => {
   doomed?.child.kill('SIGKILL');
+  phoenix?.child.kill('SIGKILL');
   for (const s of survivors) await s.close();
   await agent?.close();
   if (redis) {
@@ -36,14 +40,24 @@ after(async () => {
   await db?.drop();
 });
 
+const envOf = () => ({
+  REDIS_URL: redis.url,
+  REDIS_KEY_PREFIX: keys.prefix,
+  REGISTRY_TTL_MS: String(TTL_MS),
+  AGENT_URL: agent.url,
+  DATABASE_URL: db.url,
+});
+
+/** The call's record as any instance's API serves it, once its outcome is `outcome`. */
+function recordWith(url: string, callSid: string, outcome: string, timeoutMs: number) {
+  return until(async () => {
+    const row = (await (await admin(url, `/api/calls/${callSid}`)).json()) as { outcome: string | null; reason: string | null };
+    return row.outcome === outcome ? row : undefined;
+  }, `the call marked ${outcome}`, timeoutMs);
+}
+
 test('SIGKILL of an instance: one survivor marks its call instance_lost in the store; the feed sees the end', { skip: postgres.skip }, async () => {
-  const env = {
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: keys.prefix,
-    REGISTRY_TTL_MS: String(TTL_MS),
-    AGENT_URL: agent.url,
-    DATABASE_URL: db.url,
-  };
+  const env = { ...envOf() };
   survivors.push(await startInstance({ ...env, INSTANCE_ID: 'survivor-1' }));
   survivors.push(await startInstance({ ...env, INSTANCE_ID: 'survivor-2' }));
   const [a] = survivors as [Instance, Instance];
@@ -65,10 +79,7 @@ test('SIGKILL of an instance: one survivor marks its call instance_lost in the s
     await doomed.exited;
     await call.closed();
 
-    const record = await until(async () => {
-      const row = (await (await admin(a.url, `/api/calls/${issued.callSid}`)).json()) as { outcome: string | null; reason: string | null };
-      return row.outcome === 'instance_lost' ? row : undefined;
-    }, 'the call marked instance_lost', 8 * TTL_MS + 5_000);
+    const record = await recordWith(a.url, issued.callSid, 'instance_lost', 8 * TTL_MS + 5_000);
     assert.match(String(record.reason), /doomed/);
 
     const ended = await until(() => feed.events.find((e) => e.type === 'call_ended' && e.callSid === issued.callSid), 'call_ended on the feed');
@@ -82,4 +93,22 @@ test('SIGKILL of an instance: one survivor marks its call instance_lost in the s
   } finally {
     feed.close();
   }
+});
+
+test('an instance restarted under the same INSTANCE_ID within a TTL marks the calls of its previous run instance_lost', { skip: postgres.skip }, async () => {
+  const [a] = survivors as [Instance];
+  const env = { ...envOf(), INSTANCE_ID: 'phoenix', ADMIN_TOKEN: ADMIN, TWILIO_AUTH_TOKEN: AUTH_TOKEN, REGISTRY_TTL_MS: '60000' };
+  phoenix = await startServeProcess(env);
+  const issued = await ticket(a.url);
+  const call = await callWith(issued, phoenix.url);
+  await (await agent.connection(agent.connections.length)).waitFor((m) => m.type === 'Settings');
+  await until(async () => ((await admin(a.url, `/api/calls/${issued.callSid}`)).status === 200 ? true : undefined), 'the call record');
+  phoenix.child.kill('SIGKILL');
+  await phoenix.exited;
+  await call.closed();
+  // Its registry entry lives a minute: nobody else would notice before then.
+  phoenix = await startServeProcess(env);
+  const record = await recordWith(a.url, issued.callSid, 'instance_lost', 10_000);
+  assert.match(String(record.reason), /phoenix/);
+  assert.ok(phoenix.logs.some((l) => l.msg === "calls of this instance's previous run were still registered: marked instance_lost"));
 });
