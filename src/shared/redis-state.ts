@@ -77,6 +77,8 @@ export class RedisSharedState implements SharedState {
   #wasUp = false;
   /** This run has registered itself once (after ending any calls a previous run under the same id left). */
   #registered = false;
+  /** Lets start() return once this instance is in the registry (or give up waiting). */
+  #firstRegistration: (() => void) | undefined;
   readonly #missedEnds: CallEvent[] = [];
 
   constructor(options: RedisStateOptions) {
@@ -125,14 +127,13 @@ export class RedisSharedState implements SharedState {
     // Queued until connected, and subscribed again by ioredis after every reconnect.
     this.#subscriber.subscribe(this.#key('feed'), this.#key(`control:${id}`), this.#key(`reply:${id}`)).catch(() => undefined);
     this.#redis.connect().catch(() => undefined);
-    const connected = await Promise.race([
-      new Promise<boolean>((resolve) => this.#redis.once('ready', () => resolve(true))),
+    const registered = await Promise.race([
+      new Promise<boolean>((resolve) => (this.#firstRegistration = () => resolve(true))),
       new Promise<boolean>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS, false).unref()),
     ]);
-    if (!connected) this.#setUp(false, `no answer from ${redactedUrl(this.#options.url)} within ${CONNECT_WAIT_MS} ms`);
+    if (!registered) this.#setUp(false, `no answer from ${redactedUrl(this.#options.url)} within ${CONNECT_WAIT_MS} ms`);
     this.#heartbeat = setInterval(() => void this.#beat(), Math.max(50, Math.floor(this.#options.registryTtlMs / 3)));
     this.#heartbeat.unref();
-    if (connected) await this.#register();
   }
 
   publish(event: CallEvent): void {
@@ -193,7 +194,7 @@ export class RedisSharedState implements SharedState {
       }
       return calls;
     } catch (err) {
-      this.#options.logger.warn({ err: errorMessage(err) }, 'live feed: the other instances calls in progress could not be read');
+      this.#options.logger.warn({ err: errorMessage(err) }, "live feed: the other instances' calls in progress could not be read");
       return [];
     }
   }
@@ -275,7 +276,7 @@ export class RedisSharedState implements SharedState {
       this.#options.logger.info(this.#wasUp ? 'shared state: Redis is reachable; shared features are back' : 'shared state: connected to Redis');
       this.#wasUp = true;
       this.#sweepFrom = Date.now() + this.#options.registryTtlMs;
-      void this.#register();
+      void this.#register().then(() => this.#firstRegistration?.());
     } else {
       this.#sweepFrom = Infinity;
       this.#options.logger.warn(
