@@ -12,8 +12,8 @@ const forTests = process.argv.includes('--tests');
 
 /** Debian packages the embedded engine needs at run time (speech-to-text, text-to-speech). */
 const runtimePackages = ['flite', 'pocketsphinx', 'pocketsphinx-en-us', 'libpocketsphinx3', 'libsphinxbase3'];
-/** Extra packages the test suite needs: a real browser for the dashboard tests. */
-const testPackages = ['chromium'];
+/** Extra packages the test suite needs: a real browser for the dashboard tests; Redis for the shared-state tests (each starts its own). */
+const testPackages = ['chromium', 'redis-server'];
 
 function log(msg) {
   process.stderr.write(`[bootstrap] ${msg}\n`);

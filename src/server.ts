@@ -23,10 +23,13 @@ import { CallRecording } from './recording/call-recording.js';
 import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
 import { StreamSecurity } from './twilio/stream-security.js';
-import type { TicketBook } from './twilio/softphone-tickets.js';
-import { TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
+import type { TicketBook } from './domain/shared-state.js';
+import rateLimitPlugin from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
+import type { UnsignedRequestCounter } from './protocol/unsigned-requests.js';
 import { transferOnStaffDigit } from './twilio/staff-digit.js';
 import { requireAdmin } from './api/auth.js';
+import { errorMessage } from './observability/error-message.js';
 import { HandedOffConversations } from './call/handoffs.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './twilio/warm-transfer.js';
 
@@ -69,11 +72,16 @@ export interface ServerOptions {
     /** A playback mark after every this much agent audio (0: after every chunk). */
     markEveryMs?: number;
   };
-  /** Per-client limit on /incoming-call requests and, separately, on /media-stream upgrades. */
-  rateLimit?: RateLimit;
+  /**
+   * Per client address and route, on requests no carrier credential vouches for (unsigned, failed, or any while
+   * a carrier's checks are off): `burst` per window of burst / perSecond seconds. RATE_LIMIT_* by default.
+   */
+  rateLimit?: { burst: number; perSecond: number };
+  /** Where the counts live when several instances share them (REDIS_URL); this process's memory by default. */
+  rateLimitStore?: { redis: Redis; nameSpace: string };
   /** Mu-law audio played when the agent is lost for good (default: none). */
   apologyAudio?: () => Promise<Buffer | undefined>;
-  /** Where softphone tickets live (the cluster primary's, with WORKERS > 1); this process's memory by default. */
+  /** Where softphone tickets live (the shared state's: Redis, or the cluster primary's); this process's memory by default. */
   tickets?: TicketBook;
   /** What /metrics serves (every worker's, summed, with WORKERS > 1); this server's registry by default. */
   metricsText?: () => Promise<string>;
@@ -90,6 +98,8 @@ export interface PhoneAgentServer {
   metrics: Metrics;
   events: CallEventBus;
   sessions: ReadonlySet<CallSession>;
+  /** Stopping for good (SIGTERM): /readyz answers 503 and new calls are refused until the process exits. */
+  readonly draining: boolean;
   /** Listens on env.HOST:env.PORT (0 picks a free port); resolves to the http:// base URL. */
   listen(): Promise<string>;
   /** Stops accepting calls (/readyz turns 503), waits up to `timeoutMs` for calls in progress, then closes. */
@@ -119,6 +129,9 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const stopStaffDigit = transferOnStaffDigit(events, (callSid) => liveCalls.get(callSid)?.control, logger);
   let draining = false;
   let baseUrl: string | undefined;
+  /** Why new calls are refused right now (the balancer's /readyz says the same), or undefined. */
+  const refusing = (): string | undefined =>
+    draining ? 'server is draining' : env.MAX_CALLS !== undefined && sessions.size >= env.MAX_CALLS ? `at capacity (MAX_CALLS=${env.MAX_CALLS})` : undefined;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -130,6 +143,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     bodyLimit: 64 * 1024,
   });
   await app.register(formbody);
+  app.decorate('unsignedRequests', await unsignedRequestCounter(app, rateLimit, options.rateLimitStore));
   // UTF-8 validation of every text frame is a measurable share of the hot path; JSON.parse rejects garbage anyway.
   await app.register(websocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false, skipUTF8Validation: true } });
 
@@ -141,12 +155,13 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return { url: `${baseUrl.replace(/^http/, 'ws')}${ENGINE_PATH}` };
   }
 
-  const incomingCallGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
+  const incomingCallGuards = { preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
   app.post('/incoming-call', incomingCallGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
-    if (draining) {
+    const refusal = refusing();
+    if (refusal) {
       reply.code(503).header('Retry-After', '30');
-      return { error: 'draining: not accepting new calls' };
+      return { error: `${refusal}: not accepting new calls` };
     }
     const base = publicBaseUrl(request, env.PUBLIC_URL);
     // Twilio was sent back here after a transfer nobody answered (warm-transfer.ts): the new stream resumes the call.
@@ -168,7 +183,8 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
 
   /** Starts a call on any carrier's leg, or says why not. */
   function startCall(leg: TelephonyLeg): CallSession | { refused: string } {
-    if (draining) return { refused: 'server is draining' };
+    const refusal = refusing();
+    if (refusal) return { refused: refusal };
     let endpoint: AgentEndpoint;
     try {
       endpoint = agentEndpoint();
@@ -208,14 +224,14 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return session;
   }
 
-  const mediaStreamGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preValidation: security.verifyHandshake() };
+  const mediaStreamGuards = { preValidation: security.verifyHandshake() };
   app.get('/media-stream', { websocket: true, ...mediaStreamGuards }, (socket) => {
     acceptTwilioMediaStream(socket, { logger, metrics, clock, admit: (start) => security.admit(start), startCall, control: options.twilioControl });
   });
 
   // Twilio reports the stream's start, stop and failures here: the only place a failed handshake
   // (a wrong URL, a refused signature, TLS trouble) is ever described. Each report joins the call's record.
-  const streamStatusGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
+  const streamStatusGuards = { preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
   app.post(STREAM_STATUS_PATH, streamStatusGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     const callSid = body.CallSid;
@@ -228,11 +244,20 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   });
 
   // The browser softphone's way in while signature checks are on: see the contract in twilio/stream-security.ts.
-  app.post('/api/softphone/ticket', { preHandler: requireAdmin(env.ADMIN_TOKEN) }, async (request) => security.softphoneTicket(request));
+  app.post('/api/softphone/ticket', { preHandler: requireAdmin(env.ADMIN_TOKEN) }, async (request, reply) => {
+    try {
+      return await security.softphoneTicket(request);
+    } catch (err) {
+      // Tickets kept in the shared state (Redis) cannot be issued while it is unreachable.
+      request.log.warn({ err: errorMessage(err) }, 'no softphone ticket: the shared state is unreachable');
+      return reply.code(503).send({ error: 'Service Unavailable', message: `softphone tickets are unavailable: ${errorMessage(err)}` });
+    }
+  });
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {
-    if (draining) return reply.code(503).send({ ready: false, draining: true, activeCalls: sessions.size });
+    const refusal = refusing();
+    if (refusal) return reply.code(503).send({ ready: false, draining, reason: refusal, activeCalls: sessions.size });
     return { ready: true, activeCalls: sessions.size };
   });
   app.get('/metrics', async (_request, reply) => {
@@ -256,6 +281,9 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     metrics,
     events,
     sessions,
+    get draining() {
+      return draining;
+    },
     async listen() {
       const address = await app.listen({ port: env.PORT, host: env.HOST });
       const url = new URL(address);
@@ -277,4 +305,31 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     },
   };
   return server;
+}
+
+/** The counter carriers' guards use (protocol/unsigned-requests.ts), on @fastify/rate-limit and its store. */
+async function unsignedRequestCounter(
+  app: FastifyInstance,
+  limit: { burst: number; perSecond: number },
+  store: { redis: Redis; nameSpace: string } | undefined,
+): Promise<UnsignedRequestCounter> {
+  await app.register(rateLimitPlugin, {
+    global: false,
+    // While Redis is away, requests pass uncounted rather than fail: the calls matter more than the limit.
+    skipOnError: true,
+    ...(store && { redis: store.redis, nameSpace: store.nameSpace }),
+  });
+  const timeWindow = Math.ceil((limit.burst / limit.perSecond) * 1000);
+  const check = app.createRateLimit({
+    max: limit.burst,
+    timeWindow,
+    // Each route its own count, so a client's stream upgrades do not use up its webhooks.
+    keyGenerator: (request) => `${request.routeOptions.url ?? request.url}|${request.ip}`,
+  });
+  const words = `${limit.burst} per ${timeWindow / 1000} s`;
+  return async (request) => {
+    const result = await check(request);
+    if (result.isAllowed) return { exceeded: false, retryAfterS: 0, limit: words };
+    return { exceeded: result.isExceeded, retryAfterS: Math.max(1, Math.ceil(result.ttlInSeconds)), limit: words };
+  };
 }

@@ -21,10 +21,12 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TwilioStart } from './media-messages.js';
 import { CALL_TOKEN_PARAMETER, CallTokens } from './call-token.js';
-import { SoftphoneTickets, type TicketBook } from './softphone-tickets.js';
+import type { TicketBook } from '../domain/shared-state.js';
+import { SoftphoneTickets } from './softphone-tickets.js';
 import { hasValidSignature, publicBaseUrl } from './signature.js';
 import { streamUrlFor } from './twiml.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 /** What a resume token signs: never valid as the call token itself. */
 const resumeSubject = (callSid: string) => `${callSid}#${RESUME_AFTER_UNANSWERED}`;
@@ -74,11 +76,11 @@ export class StreamSecurity {
   /** A preValidation hook on the WebSocket route: refuses the upgrade (403) unless Twilio signed it or a ticket opens it. */
   verifyHandshake() {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      if (!this.#authToken) return undefined;
+      if (!this.#authToken) return limitUnchecked(request, reply);
       const refusal = await this.#handshakeRefusal(request, this.#authToken);
       if (!refusal) return undefined;
       request.log.warn({ url: request.url, refusal }, 'refused a media stream handshake');
-      return reply.code(403).send({ error: 'Forbidden', message: refusal });
+      return refuseUnsigned(request, reply, refusal);
     };
   }
 
@@ -89,7 +91,12 @@ export class StreamSecurity {
       const params = new URLSearchParams(request.url.slice(query + 1));
       const ticket = params.get('ticket');
       if ([...params.keys()].length !== 1 || !ticket) return 'a query string is only accepted as ?ticket=<softphone ticket>';
-      return (await this.#tickets.redeem(ticket)) ? undefined : 'the softphone ticket is unknown, used or expired';
+      try {
+        return (await this.#tickets.redeem(ticket)) ? undefined : 'the softphone ticket is unknown, used or expired';
+      } catch {
+        // Tickets kept in the shared state (Redis) cannot be checked while it is unreachable: the state's own log says why.
+        return 'the softphone ticket cannot be checked just now (the shared state is unreachable)';
+      }
     }
     const url = streamUrlFor(publicBaseUrl(request, this.#publicUrl));
     return hasValidSignature(authToken, request, url, {}) ? undefined : 'missing or invalid X-Twilio-Signature';
