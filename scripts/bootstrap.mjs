@@ -12,8 +12,11 @@ const forTests = process.argv.includes('--tests');
 
 /** Debian packages the embedded engine needs at run time (speech-to-text, text-to-speech). */
 const runtimePackages = ['flite', 'pocketsphinx', 'pocketsphinx-en-us', 'libpocketsphinx3', 'libsphinxbase3'];
-/** Extra packages the test suite needs: a real browser for the dashboard tests. */
-const testPackages = ['chromium'];
+/**
+ * Extra packages the test suite needs: a real browser for the dashboard tests; for the multi-host tests
+ * (test/scale-out) a load balancer, a Redis of their own to restart, and `ip` for network namespaces.
+ */
+const testPackages = ['chromium', 'haproxy', 'redis-server', 'iproute2'];
 
 function log(msg) {
   process.stderr.write(`[bootstrap] ${msg}\n`);
