@@ -92,10 +92,7 @@ async function throughBalancer(hosts: Hosts, base: Awaited<ReturnType<typeof bas
       RATE_LIMIT_BURST: '1000000',
       RATE_LIMIT_PER_SECOND: '1000000',
     }));
-    balancer = await Balancer.start(
-      fleet.map((i) => i.backend),
-      1000,
-    );
+    balancer = await Balancer.start(fleet.map((i) => i.backend), 1000);
     for (const instance of fleet) await balancer.waitForStatus(instance.id, 'UP');
     log(`${calls} calls through HAProxy to ${instanceCount} instances on ${hosts.kind === 'namespaces' ? 'network namespaces' : 'loopback ports'}`);
     const run = await drive(`${balancer.url.replace('http', 'ws')}/media-stream`, peers, durationS);
@@ -151,7 +148,8 @@ async function throughBalancer(hosts: Hosts, base: Awaited<ReturnType<typeof bas
 }
 
 const base = await baseline();
-const { hosts, whyLoopback } = values.hosts === 'loopback' ? { hosts: loopbackHosts(instanceCount), whyLoopback: undefined } : await makeHosts(instanceCount);
+const { hosts, whyLoopback } =
+  values.hosts === 'loopback' ? { hosts: loopbackHosts(instanceCount), whyLoopback: undefined } : await makeHosts(instanceCount);
 if (whyLoopback) log(`instances on loopback ports: ${whyLoopback}`);
 let result: Record<string, unknown>;
 try {
@@ -159,8 +157,8 @@ try {
 } finally {
   await hosts.close();
 }
-const rows = result.per_instance as Array<{ instance: string; calls: number; frames_sent: number; frames_lost: number; added_latency_ms: { p50: number; p99: number } }>;
-for (const r of rows) {
+type Row = { instance: string; calls: number; frames_sent: number; frames_lost: number; added_latency_ms: { p50: number; p99: number } };
+for (const r of result.per_instance as Row[]) {
   log(`  ${r.instance}: ${r.calls} calls, ${r.frames_lost} of ${r.frames_sent} caller frames lost, added latency p50 ${r.added_latency_ms.p50} ms p99 ${r.added_latency_ms.p99} ms`);
 }
 const command = `node dist/bench/scale-out.js --calls ${calls} --instances ${instanceCount} --duration ${durationS} --hosts ${values.hosts}`;
