@@ -159,7 +159,8 @@ try {
 }
 type Row = { instance: string; calls: number; frames_sent: number; frames_lost: number; added_latency_ms: { p50: number; p99: number } };
 for (const r of result.per_instance as Row[]) {
-  log(`  ${r.instance}: ${r.calls} calls, ${r.frames_lost} of ${r.frames_sent} caller frames lost, added latency p50 ${r.added_latency_ms.p50} ms p99 ${r.added_latency_ms.p99} ms`);
+  const latency = `added latency p50 ${r.added_latency_ms.p50} ms p99 ${r.added_latency_ms.p99} ms`;
+  log(`  ${r.instance}: ${r.calls} calls, ${r.frames_lost} of ${r.frames_sent} caller frames lost, ${latency}`);
 }
 const command = `node dist/bench/scale-out.js --calls ${calls} --instances ${instanceCount} --duration ${durationS} --hosts ${values.hosts}`;
 log(`results: ${writeResults(`scale-out-${hosts.kind}`, command, result)}`);
