@@ -39,9 +39,11 @@ async function sharedStateUp(instance: Instance): Promise<number | undefined> {
 }
 
 const missing = rigMissing();
+/** Each instance's capacity: above what the other subtests put on one instance at once. */
+const MAX_CALLS = 3;
 
 test('three instances on three hosts behind HAProxy act as one service', { skip: missing ?? false, timeout: 180_000 }, async (t) => {
-  const rig = await startRig(t, 3);
+  const rig = await startRig(t, 3, { MAX_CALLS: String(MAX_CALLS) });
   const { instances, balancer, agent } = rig;
   t.diagnostic(`hosts: ${rig.hosts.kind} (${instances.map((i) => `${i.id} ${i.address}:${i.port}`).join(', ')})`);
   const others = (instance: Instance) => instances.filter((i) => i !== instance && i.alive);
@@ -133,13 +135,36 @@ test('three instances on three hosts behind HAProxy act as one service', { skip:
     await agentLegOf(agent, call);
     const closed = call.closed();
     const elsewhere = others(holder)[0]!;
-    const { status } = await api(`${elsewhere.url}/api/calls/${call.callSid}/hangup`, 'POST', {});
+    const { status, body } = await api(`${elsewhere.url}/api/calls/${call.callSid}/hangup`, 'POST', {});
     assert.ok(status >= 200 && status < 300, `hangup from ${elsewhere.id} answered ${status}`);
+    assert.equal((body as { instance?: string }).instance, holder.id, 'the answer names the instance that holds the call');
     await closed;
     assert.equal(call.open, false);
     for (const action of ['hangup', 'transfer']) {
       assert.equal((await api(`${elsewhere.url}/api/calls/CA${'0'.repeat(32)}/${action}`, 'POST', {})).status, 404, `${action} of an unknown call`);
       assert.equal((await api(`${elsewhere.url}/api/calls/${call.callSid}/${action}`, 'POST', {})).status, 404, `${action} of an ended call`);
+    }
+  });
+
+  await t.test(`an instance at MAX_CALLS=${MAX_CALLS} leaves the rotation and refuses calls with the reason; it is back when one ends`, async () => {
+    const full = instances[0]!;
+    const held: SimulatedCall[] = [];
+    const viaBalancer: SimulatedCall[] = [];
+    try {
+      // Straight to the instance, as a carrier would if the balancer were not in between.
+      for (let i = 0; i < MAX_CALLS; i++) held.push(await carrierCall(full.url));
+      for (const call of held) assert.equal(await holderOf(instances, call.callSid), full);
+      const ready = await fetch(`${full.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(JSON.stringify(await ready.json()), /MAX_CALLS/);
+      await balancer.waitForStatus(full.id, 'DOWN');
+      await assert.rejects(carrierCall(full.url), /503.*capacity/, 'a call past the limit is refused with the reason');
+      for (let i = 0; i < 2; i++) viaBalancer.push(await carrierCall(balancer.url));
+      for (const call of viaBalancer) assert.notEqual(await holderOf(instances, call.callSid), full, 'the balancer sends new calls elsewhere');
+      await hangUp(held.pop()!);
+      await balancer.waitForStatus(full.id, 'UP');
+    } finally {
+      await Promise.all([...held, ...viaBalancer].map(hangUp));
     }
   });
 
