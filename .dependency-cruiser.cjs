@@ -7,7 +7,7 @@
 //   edge      the carriers, src/web/, src/api/, src/webhooks/   what talks to the outside world
 //   call      src/call/                   the call core: one phone call bridged to one agent
 //   services  src/tools/, src/agent/, src/engine/, src/recording/
-//   store     src/store/                  persistence
+//   store     src/store/, src/shared/     persistence; the state instances share (Redis, or this process)
 //   bottom    src/domain/, src/audio/, src/observability/, src/protocol/, src/config/   no knowledge of the rest
 //
 // On top of the layers: carriers see only the bottom layer (and their settings), never the call core nor
@@ -33,7 +33,7 @@ const LAYERS = [
   { name: 'edge', members: [...CARRIERS.map((c) => `${c}/`), 'web/', 'api/', 'webhooks/'] },
   { name: 'call', members: ['call/'] },
   { name: 'services', members: ['tools/', 'agent/', 'engine/', 'recording/'] },
-  { name: 'store', members: ['store/'] },
+  { name: 'store', members: ['store/', 'shared/'] },
   // config/ is the validated environment only (zod, no other layer), so every layer may read its settings.
   { name: 'bottom', members: ['domain/', 'audio/', 'observability/', 'protocol/', 'config/'] },
 ];

@@ -47,6 +47,11 @@ import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { llmSummarizer } from './webhooks/llm-summary.js';
 import { primaryThink, type Settings } from './agent/settings.js';
 import { resolveOpenAiOptions } from './engine/think/openai.js';
+import type { SharedState } from './domain/shared-state.js';
+import { InProcessState } from './shared/in-process.js';
+import { RedisSharedState } from './shared/redis-state.js';
+import { instanceIdentity, loadMeter, lostCallEnd } from './shared/instance.js';
+import { callCommandRoutes } from './api/call-commands.js';
 
 export interface App {
   server: PhoneAgentServer;
@@ -60,8 +65,10 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
-  /** Set in a cluster worker (WORKERS > 1): tickets, metrics and the live feed are shared through the primary. */
+  /** Set in a cluster worker (WORKERS > 1): metrics, and without REDIS_URL tickets and the live feed, are shared through the primary. */
   cluster?: PrimaryLink;
+  /** The worker's number in the cluster, part of its instance id. */
+  worker?: number;
 }
 
 export async function startApp(env: Env, options: AppOptions = {}): Promise<App> {
@@ -78,22 +85,21 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const recorder = new CallRecorder(store, events, { metrics, logger, tracing });
   const agents = new AgentDirectory(agentSet, (agent) => new FunctionRegistry(clinicTools({ clinic: agent.clinic, store, agent: agent.name })));
   const cluster = options.cluster;
-  // The dashboard of any worker shows every worker's calls; the store records only this worker's.
-  let liveEvents: Pick<CallEventBus, 'subscribe'> = events;
-  if (cluster) {
-    cluster.shareMetrics(metrics.registry);
-    events.subscribe((event) => cluster.publish(event));
-    liveEvents = {
-      subscribe(fn) {
-        const local = events.subscribe(fn);
-        const remote = cluster.subscribe(fn);
-        return () => {
-          local();
-          remote();
-        };
-      },
-    };
-  }
+  cluster?.shareMetrics(metrics.registry);
+  const shared = sharedState(env, cluster, metrics, logger);
+  events.subscribe((event) => shared.publish(event));
+  // The dashboard of any instance shows every instance's calls; the store records only this one's.
+  const liveEvents: Pick<CallEventBus, 'subscribe'> = {
+    subscribe(fn) {
+      const local = events.subscribe(fn);
+      const remote = shared.subscribe(fn);
+      return () => {
+        local();
+        remote();
+      };
+    },
+  };
+  let instanceId = '';
   const twilio =
     env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN ? createTwilioClient({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN }) : undefined;
   const telnyx = env.TELNYX_API_KEY ? new TelnyxRestClient({ apiKey: env.TELNYX_API_KEY }) : undefined;
@@ -131,7 +137,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     metrics,
     events,
     apologyAudio: apologyAudio(),
-    tickets: cluster?.tickets(SOFTPHONE_TICKET_TTL_MS),
+    tickets: shared.tickets,
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger, warm, metrics }),
     // Carriers beyond Twilio: their routes answer with signature checks off (one warning each) until their credentials are set.
@@ -168,14 +174,30 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
           metrics.watchEngineSessions(() => offline.activeSessions);
           await engine.register(enginePlugin, { engine: offline });
         });
-        await app.register(dashboardPlugin, { events: liveEvents, adminToken: env.ADMIN_TOKEN, logger });
+        await app.register(dashboardPlugin, { events: liveEvents, elsewhere: () => shared.replay(), adminToken: env.ADMIN_TOKEN, logger });
       },
+      callCommandRoutes({ calls: liveCalls, shared, instanceId: () => instanceId, adminToken: env.ADMIN_TOKEN }),
       outbound.routes,
       ...(warm ? [warm.routes(env)] : []),
       outboundCallRoutes({ dialers, adminToken: env.ADMIN_TOKEN }),
     ],
   });
   const url = await server.listen();
+  const identity = instanceIdentity(env, url, options.worker);
+  instanceId = identity.id;
+  const load = loadMeter();
+  await shared.start({
+    ...identity,
+    startedAt: Date.now(),
+    status: () => ({ liveCalls: server.sessions.size, load: load.load(), draining: server.draining }),
+    liveCalls: () => [...server.sessions].map((session) => session.info),
+    execute: (callSid, command) => liveCalls.execute(callSid, command, instanceId),
+    callsLost: (lostInstance, calls) => {
+      for (const call of calls) events.emit(lostCallEnd(call, lostInstance, Date.now()));
+    },
+  });
+  const sharedBy = env.REDIS_URL ? 'redis' : cluster ? 'cluster primary' : 'in-process';
+  logger.info({ instance: instanceId, address: identity.address, shared: sharedBy }, 'instance registered');
   return {
     server,
     store,
@@ -195,6 +217,8 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     },
     async shutdown(timeoutMs) {
       await server.drain(timeoutMs);
+      await shared.close();
+      load.stop();
       await recorder.close();
       await tracing?.shutdown();
       // Reports not sent by now stay in the outbox for the next start.
@@ -202,6 +226,22 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
       await store.close();
     },
   };
+}
+
+/** Redis with REDIS_URL; else, in a cluster worker, the primary's; else this process alone. */
+function sharedState(env: Env, cluster: PrimaryLink | undefined, metrics: Metrics, logger: Logger): SharedState {
+  if (env.REDIS_URL) {
+    metrics.sharedStateUp(false);
+    return new RedisSharedState({
+      url: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      registryTtlMs: env.REGISTRY_TTL_MS,
+      ticketTtlMs: SOFTPHONE_TICKET_TTL_MS,
+      logger: logger.child({ component: 'shared-state' }),
+      onUp: (up) => metrics.sharedStateUp(up),
+    });
+  }
+  return cluster ? cluster.sharedState(SOFTPHONE_TICKET_TTL_MS) : new InProcessState();
 }
 
 /** Twilio's warm transfers (TRANSFER_MODE, warm by default); the other carriers transfer cold, said once when warm was asked for. */

@@ -23,10 +23,11 @@ import { CallRecording } from './recording/call-recording.js';
 import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
 import { StreamSecurity } from './twilio/stream-security.js';
-import type { TicketBook } from './twilio/softphone-tickets.js';
+import type { TicketBook } from './domain/shared-state.js';
 import { TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
 import { transferOnStaffDigit } from './twilio/staff-digit.js';
 import { requireAdmin } from './api/auth.js';
+import { errorMessage } from './observability/error-message.js';
 import { HandedOffConversations } from './call/handoffs.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './twilio/warm-transfer.js';
 
@@ -90,6 +91,9 @@ export interface PhoneAgentServer {
   metrics: Metrics;
   events: CallEventBus;
   sessions: ReadonlySet<CallSession>;
+  /** Not taking new calls: draining (SIGTERM) or at MAX_CALLS. */
+  readonly refusing: string | undefined;
+  readonly draining: boolean;
   /** Listens on env.HOST:env.PORT (0 picks a free port); resolves to the http:// base URL. */
   listen(): Promise<string>;
   /** Stops accepting calls (/readyz turns 503), waits up to `timeoutMs` for calls in progress, then closes. */
@@ -119,6 +123,9 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const stopStaffDigit = transferOnStaffDigit(events, (callSid) => liveCalls.get(callSid)?.control, logger);
   let draining = false;
   let baseUrl: string | undefined;
+  /** Why new calls are refused right now (the balancer's /readyz says the same), or undefined. */
+  const refusing = (): string | undefined =>
+    draining ? 'server is draining' : env.MAX_CALLS !== undefined && sessions.size >= env.MAX_CALLS ? `at capacity (MAX_CALLS=${env.MAX_CALLS})` : undefined;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -144,9 +151,10 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   const incomingCallGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
   app.post('/incoming-call', incomingCallGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
-    if (draining) {
+    const refusal = refusing();
+    if (refusal) {
       reply.code(503).header('Retry-After', '30');
-      return { error: 'draining: not accepting new calls' };
+      return { error: `${refusal}: not accepting new calls` };
     }
     const base = publicBaseUrl(request, env.PUBLIC_URL);
     // Twilio was sent back here after a transfer nobody answered (warm-transfer.ts): the new stream resumes the call.
@@ -168,7 +176,8 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
 
   /** Starts a call on any carrier's leg, or says why not. */
   function startCall(leg: TelephonyLeg): CallSession | { refused: string } {
-    if (draining) return { refused: 'server is draining' };
+    const refusal = refusing();
+    if (refusal) return { refused: refusal };
     let endpoint: AgentEndpoint;
     try {
       endpoint = agentEndpoint();
@@ -228,11 +237,20 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
   });
 
   // The browser softphone's way in while signature checks are on: see the contract in twilio/stream-security.ts.
-  app.post('/api/softphone/ticket', { preHandler: requireAdmin(env.ADMIN_TOKEN) }, async (request) => security.softphoneTicket(request));
+  app.post('/api/softphone/ticket', { preHandler: requireAdmin(env.ADMIN_TOKEN) }, async (request, reply) => {
+    try {
+      return await security.softphoneTicket(request);
+    } catch (err) {
+      // Tickets kept in the shared state (Redis) cannot be issued while it is unreachable.
+      request.log.warn({ err: errorMessage(err) }, 'no softphone ticket: the shared state is unreachable');
+      return reply.code(503).send({ error: 'Service Unavailable', message: `softphone tickets are unavailable: ${errorMessage(err)}` });
+    }
+  });
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {
-    if (draining) return reply.code(503).send({ ready: false, draining: true, activeCalls: sessions.size });
+    const refusal = refusing();
+    if (refusal) return reply.code(503).send({ ready: false, draining, reason: refusal, activeCalls: sessions.size });
     return { ready: true, activeCalls: sessions.size };
   });
   app.get('/metrics', async (_request, reply) => {
@@ -256,6 +274,12 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     metrics,
     events,
     sessions,
+    get refusing() {
+      return refusing();
+    },
+    get draining() {
+      return draining;
+    },
     async listen() {
       const address = await app.listen({ port: env.PORT, host: env.HOST });
       const url = new URL(address);

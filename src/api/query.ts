@@ -18,6 +18,7 @@ const OUTCOMES: Record<CallOutcome, true> = {
   idle: true,
   max_duration: true,
   voicemail: true,
+  instance_lost: true,
 };
 
 const instant = z.string().transform((value, ctx) => {

@@ -52,7 +52,7 @@ async function serve(): Promise<void> {
   if (cluster.isPrimary && env.WORKERS > 1) return servePrimary(env, root);
   const link = cluster.isWorker ? new PrimaryLink() : undefined;
   const logger = cluster.isWorker ? root.child({ worker: cluster.worker!.id }) : root;
-  const app = await startApp(env, { logger, cluster: link }).catch(exitOnStartupError);
+  const app = await startApp(env, { logger, cluster: link, worker: cluster.worker?.id }).catch(exitOnStartupError);
   if (link) link.listening(app.url);
   else announce(env, logger, app.url);
   let stopping = false;

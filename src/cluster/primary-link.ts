@@ -2,7 +2,8 @@
 // the other workers' dashboards, and theirs in.
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { CallEvent } from '../domain/call.js';
-import type { TicketBook } from '../twilio/softphone-tickets.js';
+import type { SharedState, TicketBook } from '../domain/shared-state.js';
+import { InProcessState } from '../shared/in-process.js';
 import { isClusterMessage, type PrimaryOp, type ToPrimary, type ToWorker } from './messages.js';
 
 /** A primary that has not answered in this long is gone or wedged: the request fails rather than hangs. */
@@ -47,6 +48,24 @@ export class PrimaryLink {
       ttlMs,
       issue: async () => String(await this.#request('ticket.issue')),
       redeem: async (ticket) => (await this.#request('ticket.redeem', ticket)) === true,
+    };
+  }
+
+  /**
+   * The workers' shared state without REDIS_URL: tickets and the live feed through the primary. Call
+   * control and the instance list stay within this worker: sharing those is what REDIS_URL is for.
+   */
+  sharedState(ticketTtlMs: number): SharedState {
+    const own = new InProcessState();
+    return {
+      tickets: this.tickets(ticketTtlMs),
+      start: (host) => own.start(host),
+      publish: (event) => this.publish(event),
+      subscribe: (fn) => this.subscribe(fn),
+      replay: () => own.replay(),
+      command: (callSid, command) => own.command(callSid, command),
+      instances: () => own.instances(),
+      close: () => own.close(),
     };
   }
 

@@ -158,6 +158,22 @@ export const EnvSchema = z.object({
     })
     .default(1),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** Redis shared by every instance of the service (live feed, tickets, call registry, call control, rate limits); unset: all in-process. */
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .url('must be a URL such as redis://127.0.0.1:6379')
+      .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// (or rediss:// for TLS)')
+      .optional(),
+  ),
+  /** Prefix of every Redis key and channel: services (or test runs) sharing one Redis stay apart. */
+  REDIS_KEY_PREFIX: z.string().min(1, 'must not be empty').default('phone-agent:'),
+  /** This instance's name among the others (GET /api/instances, logs); default: host name and port. */
+  INSTANCE_ID: optionalString.pipe(z.string().regex(/^[\w.:@#-]{1,100}$/, 'must be 1 to 100 letters, digits or . : @ # - _').optional()),
+  /** Calls this instance takes at once: past it /readyz answers 503 and new calls are refused, so a balancer sends them elsewhere. */
+  MAX_CALLS: optionalString.pipe(z.coerce.number<string | undefined>({ error: 'must be a whole number of calls' }).int().min(1).optional()),
+  /** An instance not heard from for this long is dead and its calls are marked instance_lost; it heartbeats three times as often. */
+  REGISTRY_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
   // Call policies: silence prompts and the idle hang-up (0 turns prompts off), and the call's time limit (0: none).
   IDLE_PROMPT_MS: z.coerce.number().int().min(0).max(600_000).refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000').default(8000),
   IDLE_PROMPTS_BEFORE_HANGUP: z.coerce.number().int().min(0).max(10).default(2),

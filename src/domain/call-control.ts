@@ -14,8 +14,8 @@ export const TRANSFER_TEXT = {
 export interface CallControl {
   /** Hang up once everything the agent has said so far has been heard. */
   hangUpAfterPlayback(reason: string): void;
-  /** Hand the call to a person. Resolves when the transfer was requested. */
-  transfer(reason: string): Promise<void>;
+  /** Hand the call to a person (at `to`, an E.164 number, instead of the call's transfer number). Resolves when the transfer was requested. */
+  transfer(reason: string, to?: string): Promise<void>;
 }
 
 /** What a carrier's call control acts on: the live call, as the call core exposes it. */

@@ -15,7 +15,8 @@ export type CallOutcome =
   | 'rejected'
   | 'idle' // the caller stayed silent through the prompts
   | 'max_duration' // the call reached its time limit
-  | 'voicemail'; // an outbound call reached an answering machine (a message was left, if one was given)
+  | 'voicemail' // an outbound call reached an answering machine (a message was left, if one was given)
+  | 'instance_lost'; // the instance holding the call stopped heartbeating (REDIS_URL): another one ended its record
 
 /** The agent of calls to numbers no agent definition claims (and of every call without AGENTS_DIR). */
 export const DEFAULT_AGENT = 'default';

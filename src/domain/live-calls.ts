@@ -4,6 +4,7 @@
 import type { CallOutcome } from './call.js';
 import type { CallControl, ControlledCall } from './call-control.js';
 import type { Clock } from './clock.js';
+import type { CallCommand, CommandResult } from './shared-state.js';
 
 export interface LiveCall extends ControlledCall {
   readonly control: CallControl;
@@ -45,6 +46,22 @@ export class LiveCalls {
 
   remove(call: LiveCall): void {
     if (this.#calls.get(call.info.callSid) === call) this.#calls.delete(call.info.callSid);
+  }
+
+  /** An administrator's command (POST /api/calls/:callSid/hangup|transfer) for a call on this server. */
+  async execute(callSid: string, command: CallCommand, instance: string): Promise<CommandResult> {
+    const call = this.#calls.get(callSid);
+    if (!call || call.ended) return { ok: false, status: 404, error: `no call ${callSid} is live` };
+    if (command.action === 'hangup') {
+      call.control.hangUpAfterPlayback('hung up by an administrator');
+      return { ok: true, instance };
+    }
+    try {
+      await call.control.transfer('transferred by an administrator', command.to);
+      return { ok: true, instance };
+    } catch (err) {
+      return { ok: false, status: 409, error: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /** Acts on the call now if it is live, or as soon as it starts (within a minute). */

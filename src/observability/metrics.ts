@@ -41,6 +41,7 @@ export class Metrics {
   readonly #loopDelay: IntervalHistogram;
   readonly #webhookAttempts: Counter<'result'>;
   readonly #webhookBacklog: Gauge<'status'>;
+  readonly #sharedStateUp: Gauge;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -155,6 +156,13 @@ export class Metrics {
       // Every worker reads the same outbox: summing would count each report once per worker.
       aggregator: 'max',
     });
+    this.#sharedStateUp = new Gauge({
+      name: 'phone_agent_shared_state_up',
+      help: 'Whether the state shared with the other instances (Redis, with REDIS_URL) is reachable: 1 or 0; always 1 without REDIS_URL',
+      registers,
+      aggregator: 'min',
+    });
+    this.#sharedStateUp.set(1);
     this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.#loopDelay.enable();
     const loopDelay = this.#loopDelay;
@@ -177,6 +185,10 @@ export class Metrics {
   webhookBacklog(backlog: { pending: number; failed: number }): void {
     this.#webhookBacklog.labels('pending').set(backlog.pending);
     this.#webhookBacklog.labels('failed').set(backlog.failed);
+  }
+
+  sharedStateUp(up: boolean): void {
+    this.#sharedStateUp.set(up ? 1 : 0);
   }
 
   callStarted(): void {

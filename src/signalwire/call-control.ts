@@ -49,7 +49,9 @@ export function signalWireCallControl({ client, transferUrl, logger }: SignalWir
           }
         });
       },
-      transfer(reason) {
+      transfer(reason, to) {
+        // The transferred call fetches its <Dial> from our transfer route, which dials the configured number only.
+        if (to !== undefined) return Promise.reject(new Error('this carrier transfers only to the configured transfer number'));
         if (!transferUrl) {
           return Promise.reject(new Error('transfer is not configured: set TRANSFER_NUMBER (or transferNumber in the clinic config) and PUBLIC_URL'));
         }

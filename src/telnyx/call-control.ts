@@ -49,12 +49,12 @@ export function telnyxCallControl({ client, transferNumber, logger }: TelnyxCall
           }
         });
       },
-      transfer(reason) {
-        if (!transferNumber) {
+      transfer(reason, to = transferNumber) {
+        if (!to) {
           return Promise.reject(new Error('transfer is not configured: set TRANSFER_NUMBER or transferNumber in the clinic config'));
         }
         // The agent and the keypad may both ask; the call is dialled out once.
-        transfer ??= dial(transferNumber, reason).catch((err: unknown) => {
+        transfer ??= dial(to, reason).catch((err: unknown) => {
           transfer = undefined;
           session.markTransferring(false);
           throw new Error(`the transfer failed: ${(err as Error).message}`);

@@ -61,8 +61,8 @@ export function twilioCallControl({ client, transferNumber, logger, warm, metric
           }
         });
       },
-      transfer(reason) {
-        const to = session.transferNumber ?? transferNumber;
+      transfer(reason, number) {
+        const to = number ?? session.transferNumber ?? transferNumber;
         if (!to) {
           return Promise.reject(new Error('transfer is not configured: set TRANSFER_NUMBER or transferNumber in the clinic config'));
         }

@@ -2,17 +2,10 @@
 // checks are on (a browser cannot sign like Twilio). Kept in memory, bounded: a flood of ticket
 // requests evicts the oldest tickets rather than growing the map.
 import { randomBytes } from 'node:crypto';
+import type { TicketBook } from '../domain/shared-state.js';
 
 export const SOFTPHONE_TICKET_TTL_MS = 60_000;
 const MAX_TICKETS = 1000;
-
-/** Where tickets are kept: this process's SoftphoneTickets, or (with WORKERS > 1) the cluster primary's, over IPC. */
-export interface TicketBook {
-  readonly ttlMs: number;
-  issue(): string | Promise<string>;
-  /** True once for a ticket issued less than ttlMs ago; it is spent either way. */
-  redeem(ticket: string): boolean | Promise<boolean>;
-}
 
 export class SoftphoneTickets implements TicketBook {
   /** ticket -> expiry; a Map iterates in insertion order, so the first entry is the oldest. */

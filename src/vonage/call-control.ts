@@ -57,12 +57,12 @@ export function vonageCallControl({ client, transferNumber, logger }: VonageCall
           }
         });
       },
-      transfer(reason) {
-        if (!transferNumber) {
+      transfer(reason, to = transferNumber) {
+        if (!to) {
           return Promise.reject(new Error('transfer is not configured: set TRANSFER_NUMBER or transferNumber in the clinic config'));
         }
         // The agent and the keypad may both ask; the call is dialled out once.
-        transfer ??= dial(transferNumber, reason).catch((err: unknown) => {
+        transfer ??= dial(to, reason).catch((err: unknown) => {
           transfer = undefined;
           session.markTransferring(false);
           throw new Error(`the transfer failed: ${(err as Error).message}`);

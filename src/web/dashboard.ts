@@ -12,6 +12,8 @@ import { LiveFeed, type LiveFeedLimits } from './live-feed.js';
 
 export interface DashboardOptions {
   events: { subscribe(fn: (event: CallEvent) => void): () => void };
+  /** The other instances' calls in progress so far (REDIS_URL), replayed to a dashboard as it opens. */
+  elsewhere?: () => Promise<CallEvent[][]>;
   /** ADMIN_TOKEN; unset means loopback clients only. */
   adminToken: string | undefined;
   logger: Logger;
@@ -58,8 +60,9 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardOptions> = async (app,
   });
 
   app.get('/api/live', { preHandler: guard }, async (request, reply) => {
+    const elsewhere = (await options.elsewhere?.()) ?? [];
     reply.hijack();
-    if (!feed.attach(reply.raw)) {
+    if (!feed.attach(reply.raw, elsewhere)) {
       reply.raw.writeHead(503, { 'content-type': 'application/json', 'retry-after': '10' }).end(JSON.stringify({ error: 'too many live dashboards' }));
     }
     request.raw.socket.setNoDelay(true);

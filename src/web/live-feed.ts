@@ -57,8 +57,11 @@ export class LiveFeed {
     return this.#dropped;
   }
 
-  /** Streams to `response` until it closes; false (and nothing written) when the feed is full. */
-  attach(response: ServerResponse): boolean {
+  /**
+   * Streams to `response` until it closes; false (and nothing written) when the feed is full. `elsewhere`:
+   * what other instances' calls in progress have produced so far, replayed too unless this feed knows them already.
+   */
+  attach(response: ServerResponse, elsewhere: readonly CallEvent[][] = []): boolean {
     if (this.#clients.size >= this.#limits.maxClients) return false;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -71,6 +74,11 @@ export class LiveFeed {
     response.on('close', () => this.#clients.delete(response));
     this.#write(response, 'retry: 2000\n\n');
     for (const events of this.#inProgress.values()) for (const message of events) this.#write(response, message);
+    for (const events of elsewhere) {
+      const first = events[0];
+      if (first?.type !== 'call_started' || this.#inProgress.has(first.call.callSid)) continue;
+      for (const event of events) this.#write(response, `data: ${JSON.stringify(event)}\n\n`);
+    }
     return true;
   }
 

@@ -10,13 +10,16 @@ export interface Migration {
 
 export async function migrate(driver: SqlDriver, migrations: readonly Migration[], lockSql?: string): Promise<number[]> {
   assertOrdered(migrations);
-  await driver.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-  );
+  // Under the lock too: two sessions creating the table at once collide in PostgreSQL's catalog (pg_type)
+  // even with IF NOT EXISTS, and the server that loses fails to start.
+  await driver.transaction(async (tx) => {
+    if (lockSql) await tx.exec(lockSql);
+    await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  });
   const applied: number[] = [];
   for (const migration of migrations) {
     const ran = await driver.transaction(async (tx) => {
-      // Two servers starting at once: the lock makes the second wait, then see the version as applied.
+      // Several servers starting at once: the lock makes the others wait, then see the version as applied.
       if (lockSql) await tx.exec(lockSql);
       const done = await tx.all('SELECT 1 FROM schema_migrations WHERE version = ?', [migration.version]);
       if (done.length > 0) return false;
