@@ -47,6 +47,17 @@ test('three instances on three hosts behind HAProxy act as one service', { skip:
   const { instances, balancer, agent } = rig;
   t.diagnostic(`hosts: ${rig.hosts.kind} (${instances.map((i) => `${i.id} ${i.address}:${i.port}`).join(', ')})`);
   const others = (instance: Instance) => instances.filter((i) => i !== instance && i.alive);
+  /** Each subtest starts from an idle service: every live instance without calls and in HAProxy's rotation. */
+  const idle = async () => {
+    for (const instance of instances.filter((i) => i.alive)) {
+      await eventually(`${instance.id} idle and ready`, async () => {
+        const ready = await fetch(`${instance.url}/readyz`);
+        return ready.status === 200 && ((await ready.json()) as { activeCalls: number }).activeCalls === 0 ? true : undefined;
+      });
+      await balancer.waitForStatus(instance.id, 'UP');
+    }
+  };
+  t.beforeEach(idle);
 
   await t.test('calls through the balancer spread over every instance, audio byte-exact both ways', async () => {
     const calls: SimulatedCall[] = [];
@@ -91,8 +102,8 @@ test('three instances on three hosts behind HAProxy act as one service', { skip:
     try {
       await eventually('the call in progress replayed from another instance', () => (feed.calls('call_started').has(early.callSid) ? true : undefined));
       for (let i = 0; i < 3; i++) calls.push(await carrierCall(balancer.url));
-      const holders = new Set(await Promise.all(calls.map((c) => holderOf(instances, c.callSid))));
-      assert.equal(holders.size, 3, 'the three new calls are on three instances');
+      const holders = new Set(await Promise.all([early, ...calls].map((c) => holderOf(instances, c.callSid))));
+      assert.equal(holders.size, 3, 'the calls are on all three instances');
       await Promise.all([early, ...calls].map(hangUp));
       const sids = [early, ...calls].map((c) => c.callSid);
       await eventually('every call started and ended on the one feed', () =>
@@ -256,7 +267,7 @@ test('three instances on three hosts behind HAProxy act as one service', { skip:
     assert.equal(await eventually('the drained call on record', () => outcomeOf(balancer.url, call.callSid)), 'completed');
   });
 
-  await t.test('SIGKILL of an instance: its calls are marked instance_lost within the TTL; new calls go to the others', async () => {
+  await t.test('SIGKILL of an instance: its calls are marked instance_lost within about two TTLs; new calls go to the others', async () => {
     const survivors = instances.filter((i) => i.alive);
     let call: SimulatedCall | undefined;
     let victim: Instance | undefined;
@@ -280,6 +291,7 @@ test('three instances on three hosts behind HAProxy act as one service', { skip:
     );
     t.diagnostic(`instance_lost on record ${lostAfter} ms after the SIGKILL (TTL ${REGISTRY_TTL_MS} ms)`);
     await balancer.waitForStatus(victim.id, 'DOWN');
+    await Promise.all(calls.map(hangUp));
     const fresh: SimulatedCall[] = [];
     try {
       for (let i = 0; i < 3; i++) fresh.push(await carrierCall(balancer.url));
