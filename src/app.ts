@@ -86,7 +86,9 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   const agents = new AgentDirectory(agentSet, (agent) => new FunctionRegistry(clinicTools({ clinic: agent.clinic, store, agent: agent.name })));
   const cluster = options.cluster;
   cluster?.shareMetrics(metrics.registry);
-  const shared = sharedState(env, cluster, metrics, logger);
+  const redis = env.REDIS_URL ? redisState(env.REDIS_URL, env, metrics, logger) : undefined;
+  // Redis with REDIS_URL; else, in a cluster worker, the primary's; else this process alone.
+  const shared: SharedState = redis ?? cluster?.sharedState(SOFTPHONE_TICKET_TTL_MS) ?? new InProcessState();
   events.subscribe((event) => shared.publish(event));
   // The dashboard of any instance shows every instance's calls; the store records only this one's.
   const liveEvents: Pick<CallEventBus, 'subscribe'> = {
@@ -138,6 +140,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
     events,
     apologyAudio: apologyAudio(),
     tickets: shared.tickets,
+    rateLimitStore: redis && { redis: redis.connection, nameSpace: `${env.REDIS_KEY_PREFIX}rate:` },
     metricsText: cluster && (() => cluster.clusterMetrics()),
     twilioControl: twilio && twilioCallControl({ client: twilio, transferNumber: env.TRANSFER_NUMBER ?? clinic.transferNumber, logger, warm, metrics }),
     // Carriers beyond Twilio: their routes answer with signature checks off (one warning each) until their credentials are set.
@@ -228,20 +231,16 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
   };
 }
 
-/** Redis with REDIS_URL; else, in a cluster worker, the primary's; else this process alone. */
-function sharedState(env: Env, cluster: PrimaryLink | undefined, metrics: Metrics, logger: Logger): SharedState {
-  if (env.REDIS_URL) {
-    metrics.sharedStateUp(false);
-    return new RedisSharedState({
-      url: env.REDIS_URL,
-      keyPrefix: env.REDIS_KEY_PREFIX,
-      registryTtlMs: env.REGISTRY_TTL_MS,
-      ticketTtlMs: SOFTPHONE_TICKET_TTL_MS,
-      logger: logger.child({ component: 'shared-state' }),
-      onUp: (up) => metrics.sharedStateUp(up),
-    });
-  }
-  return cluster ? cluster.sharedState(SOFTPHONE_TICKET_TTL_MS) : new InProcessState();
+function redisState(url: string, env: Env, metrics: Metrics, logger: Logger): RedisSharedState {
+  metrics.sharedStateUp(false);
+  return new RedisSharedState({
+    url,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    registryTtlMs: env.REGISTRY_TTL_MS,
+    ticketTtlMs: SOFTPHONE_TICKET_TTL_MS,
+    logger: logger.child({ component: 'shared-state' }),
+    onUp: (up) => metrics.sharedStateUp(up),
+  });
 }
 
 /** Twilio's warm transfers (TRANSFER_MODE, warm by default); the other carriers transfer cold, said once when warm was asked for. */

@@ -24,7 +24,9 @@ import { join } from 'node:path';
 import { publicBaseUrl, twilioWebhookGuard } from './twilio/signature.js';
 import { StreamSecurity } from './twilio/stream-security.js';
 import type { TicketBook } from './domain/shared-state.js';
-import { TokenBuckets, type RateLimit } from './twilio/rate-limit.js';
+import rateLimitPlugin from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
+import type { UnsignedRequestCounter } from './protocol/unsigned-requests.js';
 import { transferOnStaffDigit } from './twilio/staff-digit.js';
 import { requireAdmin } from './api/auth.js';
 import { errorMessage } from './observability/error-message.js';
@@ -70,8 +72,13 @@ export interface ServerOptions {
     /** A playback mark after every this much agent audio (0: after every chunk). */
     markEveryMs?: number;
   };
-  /** Per-client limit on /incoming-call requests and, separately, on /media-stream upgrades. */
-  rateLimit?: RateLimit;
+  /**
+   * Per client address and route, on requests no carrier credential vouches for (unsigned, failed, or any while
+   * a carrier's checks are off): `burst` per window of burst / perSecond seconds. RATE_LIMIT_* by default.
+   */
+  rateLimit?: { burst: number; perSecond: number };
+  /** Where the counts live when several instances share them (REDIS_URL); this process's memory by default. */
+  rateLimitStore?: { redis: Redis; nameSpace: string };
   /** Mu-law audio played when the agent is lost for good (default: none). */
   apologyAudio?: () => Promise<Buffer | undefined>;
   /** Where softphone tickets live (the cluster primary's, with WORKERS > 1); this process's memory by default. */
@@ -137,6 +144,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     bodyLimit: 64 * 1024,
   });
   await app.register(formbody);
+  app.decorate('unsignedRequests', await unsignedRequestCounter(app, rateLimit, options.rateLimitStore));
   // UTF-8 validation of every text frame is a measurable share of the hot path; JSON.parse rejects garbage anyway.
   await app.register(websocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false, skipUTF8Validation: true } });
 
@@ -148,7 +156,7 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return { url: `${baseUrl.replace(/^http/, 'ws')}${ENGINE_PATH}` };
   }
 
-  const incomingCallGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
+  const incomingCallGuards = { preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
   app.post('/incoming-call', incomingCallGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     const refusal = refusing();
@@ -217,14 +225,14 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     return session;
   }
 
-  const mediaStreamGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preValidation: security.verifyHandshake() };
+  const mediaStreamGuards = { preValidation: security.verifyHandshake() };
   app.get('/media-stream', { websocket: true, ...mediaStreamGuards }, (socket) => {
     acceptTwilioMediaStream(socket, { logger, metrics, clock, admit: (start) => security.admit(start), startCall, control: options.twilioControl });
   });
 
   // Twilio reports the stream's start, stop and failures here: the only place a failed handshake
   // (a wrong URL, a refused signature, TLS trouble) is ever described. Each report joins the call's record.
-  const streamStatusGuards = { onRequest: new TokenBuckets(rateLimit).hook(), preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
+  const streamStatusGuards = { preHandler: twilioWebhookGuard(env.TWILIO_AUTH_TOKEN, env.PUBLIC_URL) };
   app.post(STREAM_STATUS_PATH, streamStatusGuards, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, string | undefined>;
     const callSid = body.CallSid;
@@ -301,4 +309,31 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     },
   };
   return server;
+}
+
+/** The counter carriers' guards use (protocol/unsigned-requests.ts), on @fastify/rate-limit and its store. */
+async function unsignedRequestCounter(
+  app: FastifyInstance,
+  limit: { burst: number; perSecond: number },
+  store: { redis: Redis; nameSpace: string } | undefined,
+): Promise<UnsignedRequestCounter> {
+  await app.register(rateLimitPlugin, {
+    global: false,
+    // While Redis is away, requests pass uncounted rather than fail: the calls matter more than the limit.
+    skipOnError: true,
+    ...(store && { redis: store.redis, nameSpace: store.nameSpace }),
+  });
+  const timeWindow = Math.ceil((limit.burst / limit.perSecond) * 1000);
+  const check = app.createRateLimit({
+    max: limit.burst,
+    timeWindow,
+    // Each route its own count, so a client's stream upgrades do not use up its webhooks.
+    keyGenerator: (request) => `${request.routeOptions.url ?? request.url}|${request.ip}`,
+  });
+  const words = `${limit.burst} per ${timeWindow / 1000} s`;
+  return async (request) => {
+    const result = await check(request);
+    if (result.isAllowed) return { exceeded: false, retryAfterS: 0, limit: words };
+    return { exceeded: result.isExceeded, retryAfterS: Math.max(1, Math.ceil(result.ttlInSeconds)), limit: words };
+  };
 }

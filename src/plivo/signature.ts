@@ -8,6 +8,7 @@
 // was given, rebuilt from PUBLIC_URL or the forwarded host, as for any carrier behind a proxy.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 export const SIGNATURE_HEADER = 'x-plivo-signature-v3';
 export const NONCE_HEADER = 'x-plivo-signature-v3-nonce';
@@ -78,11 +79,11 @@ function signatureHeaders(request: FastifyRequest) {
  */
 export function plivoWebhookGuard(authToken: string | undefined, publicUrl: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!authToken) return undefined;
+    if (!authToken) return limitUnchecked(request, reply);
     const params = (request.body ?? {}) as Params;
     if (isValidSignature(authToken, signatureHeaders(request), 'POST', [webhookUrl(request, publicUrl)], params)) return undefined;
     request.log.warn({ url: request.url }, 'rejected a webhook without a valid Plivo signature');
-    return reply.code(403).send({ error: 'Forbidden', message: 'missing or invalid X-Plivo-Signature-V3' });
+    return refuseUnsigned(request, reply, 'missing or invalid X-Plivo-Signature-V3');
   };
 }
 
@@ -93,11 +94,11 @@ export function plivoWebhookGuard(authToken: string | undefined, publicUrl: stri
  */
 export function plivoHandshakeGuard(authToken: string | undefined, publicUrl: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!authToken) return undefined;
+    if (!authToken) return limitUnchecked(request, reply);
     const https = `${publicBaseUrl(request, publicUrl)}${request.url}`;
     const urls = [https, https.replace(/^http/, 'ws')];
     if (isValidSignature(authToken, signatureHeaders(request), 'GET', urls)) return undefined;
     request.log.warn({ url: request.url }, 'refused a Plivo media stream handshake');
-    return reply.code(403).send({ error: 'Forbidden', message: 'missing or invalid X-Plivo-Signature-V3' });
+    return refuseUnsigned(request, reply, 'missing or invalid X-Plivo-Signature-V3');
   };
 }

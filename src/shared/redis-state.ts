@@ -104,6 +104,11 @@ export class RedisSharedState implements SharedState {
     };
   }
 
+  /** The command connection, for what keeps its own keys here (the rate limits' counts). */
+  get connection(): Redis {
+    return this.#redis;
+  }
+
   get up(): boolean {
     return this.#up;
   }

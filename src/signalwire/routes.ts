@@ -12,6 +12,7 @@ import { AMD_CALLBACK_PATH, CALL_STATUS_PATH, INCOMING_CALL_PATH, MEDIA_STREAM_P
 import type { SignalWireRestClient } from './rest-client.js';
 import { publicBaseUrl, signalWireWebhookGuard } from './signature.js';
 import { StreamTokens, bearerToken } from './stream-token.js';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 export interface SignalWireCarrierOptions {
   /** PUBLIC_URL: where SignalWire reaches this server; else the (forwarded) host of each webhook. */
@@ -63,9 +64,10 @@ export function signalWireCarrier(options: SignalWireCarrierOptions) {
     });
 
     const verifyUpgrade = async (request: Parameters<typeof guard>[0], reply: Parameters<typeof guard>[1]) => {
-      if (!tokens || tokens.callSidOf(bearerToken(request.headers.authorization))) return undefined;
+      if (!tokens) return limitUnchecked(request, reply);
+      if (tokens.callSidOf(bearerToken(request.headers.authorization))) return undefined;
       request.log.warn({ carrier: CARRIER, url: request.url }, 'refused a media stream handshake');
-      return reply.code(403).send({ error: 'Forbidden', message: 'missing or invalid bearer token' });
+      return refuseUnsigned(request, reply, 'missing or invalid bearer token');
     };
     app.get(MEDIA_STREAM_PATH, { websocket: true, preValidation: verifyUpgrade }, (socket, request) => {
       const tokenCallSid = tokens?.callSidOf(bearerToken(request.headers.authorization));

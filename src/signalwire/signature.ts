@@ -7,6 +7,7 @@
 // forwarded protocol and host.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 const SIGNATURE_HEADERS = ['x-signalwire-signature', 'x-twilio-signature'] as const;
 
@@ -64,11 +65,11 @@ function presentedSignature(request: FastifyRequest): string | undefined {
  */
 export function signalWireWebhookGuard(signingKey: string | undefined, publicUrl: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!signingKey) return undefined;
+    if (!signingKey) return limitUnchecked(request, reply);
     const signature = presentedSignature(request);
     const params = (request.body ?? {}) as Record<string, unknown>;
     if (signature && isValidSignature(signingKey, signature, webhookUrl(request, publicUrl), params)) return undefined;
     request.log.warn({ url: request.url }, 'rejected a webhook without a valid SignalWire signature');
-    return reply.code(403).send({ error: 'Forbidden', message: 'missing or invalid X-SignalWire-Signature' });
+    return refuseUnsigned(request, reply, 'missing or invalid X-SignalWire-Signature');
   };
 }

@@ -19,6 +19,7 @@ import { acceptTelnyxMediaStream } from './media-stream-leg.js';
 import { keepRawForms, telnyxPublicKey, telnyxWebhookGuard, webhookBody } from './signature.js';
 import { StreamTokens } from './stream-token.js';
 import { streamTexml } from './texml.js';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 export const TELNYX_INCOMING_CALL_PATH = '/telnyx/incoming-call';
 export const TELNYX_MEDIA_STREAM_PATH = '/telnyx/media-stream';
@@ -101,11 +102,11 @@ export function telnyxCarrier(options: TelnyxCarrierOptions) {
 
     /** Refuses the upgrade (403) unless the path carries a fresh token of ours, when checks are on. */
     const verifyUpgrade = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      if (!tokens) return undefined;
+      if (!tokens) return limitUnchecked(request, reply);
       const token = tokenOf(request);
       if (token && tokens.callOf(token) !== undefined) return undefined;
       request.log.warn({ refusal: token ? 'invalid or expired' : 'missing' }, 'refused a Telnyx media stream upgrade');
-      return reply.code(403).send({ error: 'Forbidden', message: token ? 'invalid or expired stream token' : 'a stream token is required' });
+      return refuseUnsigned(request, reply, token ? 'invalid or expired stream token' : 'a stream token is required');
     };
 
     const accept = (socket: Parameters<typeof acceptTelnyxMediaStream>[0], request: FastifyRequest): void => {

@@ -4,6 +4,7 @@
 // keep it: a re-encoded form would not verify. node:crypto verifies Ed25519; no SDK is needed.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 const SIGNATURE_HEADER = 'telnyx-signature-ed25519';
 const TIMESTAMP_HEADER = 'telnyx-timestamp';
@@ -49,10 +50,10 @@ export function webhookBody(request: FastifyRequest): WebhookBody {
 /** A preHandler: 403 unless Telnyx signed this body within the tolerance. Without a public key every request passes. */
 export function telnyxWebhookGuard(key: KeyObject | undefined, now: () => number = Date.now) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!key) return undefined;
+    if (!key) return limitUnchecked(request, reply);
     const { raw } = webhookBody(request);
     if (hasValidTelnyxSignature(key, raw, request.headers[SIGNATURE_HEADER], request.headers[TIMESTAMP_HEADER], now())) return undefined;
     request.log.warn({ url: request.url }, 'rejected a webhook without a valid Telnyx signature');
-    return reply.code(403).send({ error: 'Forbidden', message: `missing, stale or invalid ${SIGNATURE_HEADER}` });
+    return refuseUnsigned(request, reply, `missing, stale or invalid ${SIGNATURE_HEADER}`);
   };
 }

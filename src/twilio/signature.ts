@@ -4,6 +4,7 @@
 // an internal host, so it is rebuilt from PUBLIC_URL, else from the forwarded protocol and host.
 import twilio from 'twilio';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 const SIGNATURE_HEADER = 'x-twilio-signature';
 
@@ -33,10 +34,10 @@ export function hasValidSignature(authToken: string, request: FastifyRequest, ur
  */
 export function twilioWebhookGuard(authToken: string | undefined, publicUrl: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!authToken) return undefined;
+    if (!authToken) return limitUnchecked(request, reply);
     const params = (request.body ?? {}) as Record<string, unknown>;
     if (hasValidSignature(authToken, request, webhookUrl(request, publicUrl), params)) return undefined;
     request.log.warn({ url: request.url }, 'rejected a webhook without a valid Twilio signature');
-    return reply.code(403).send({ error: 'Forbidden', message: 'missing or invalid X-Twilio-Signature' });
+    return refuseUnsigned(request, reply, 'missing or invalid X-Twilio-Signature');
   };
 }

@@ -26,6 +26,7 @@ import { SoftphoneTickets } from './softphone-tickets.js';
 import { hasValidSignature, publicBaseUrl } from './signature.js';
 import { streamUrlFor } from './twiml.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 /** What a resume token signs: never valid as the call token itself. */
 const resumeSubject = (callSid: string) => `${callSid}#${RESUME_AFTER_UNANSWERED}`;
@@ -75,11 +76,11 @@ export class StreamSecurity {
   /** A preValidation hook on the WebSocket route: refuses the upgrade (403) unless Twilio signed it or a ticket opens it. */
   verifyHandshake() {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      if (!this.#authToken) return undefined;
+      if (!this.#authToken) return limitUnchecked(request, reply);
       const refusal = await this.#handshakeRefusal(request, this.#authToken);
       if (!refusal) return undefined;
       request.log.warn({ url: request.url, refusal }, 'refused a media stream handshake');
-      return reply.code(403).send({ error: 'Forbidden', message: refusal });
+      return refuseUnsigned(request, reply, refusal);
     };
   }
 

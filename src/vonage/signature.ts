@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, verifyHs256, type JwtCheck } from './jwt.js';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 /** The exact bytes of each JSON body, for payload_hash: re-serializing a parsed body may not reproduce them. */
 const rawBodies = new WeakMap<FastifyRequest, string>();
@@ -68,10 +69,10 @@ export function webhookRefusal(request: FastifyRequest, secret: string, now: num
 /** A preHandler for Vonage's webhooks: 403 unless signed as above. */
 export function vonageWebhookGuard(secret: string | undefined, now: () => number = Date.now) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!secret) return undefined;
+    if (!secret) return limitUnchecked(request, reply);
     const refusal = webhookRefusal(request, secret, now());
     if (!refusal) return undefined;
     request.log.warn({ url: request.url, refusal }, 'rejected a webhook without a valid Vonage signature');
-    return reply.code(403).send({ error: 'Forbidden', message: refusal });
+    return refuseUnsigned(request, reply, refusal);
   };
 }

@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VonageCallTokens } from './call-token.js';
 import type { VonageConnected } from './media-messages.js';
 import { checkVonageToken } from './signature.js';
+import { limitUnchecked, refuseUnsigned } from '../protocol/unsigned-requests.js';
 
 /** The NCCO headers (echoed in `websocket:connected`) that describe the call. */
 export const CALL_HEADERS = {
@@ -53,11 +54,11 @@ export class VonageStreamSecurity {
   /** A preValidation hook on the WebSocket route: refuses the upgrade (403) unless Vonage signed it. */
   verifyHandshake() {
     return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      if (!this.#secret) return undefined;
+      if (!this.#secret) return limitUnchecked(request, reply);
       const check = checkVonageToken(request, this.#secret, this.#now());
       if (check.ok) return undefined;
       request.log.warn({ url: request.url, refusal: check.reason }, 'refused a Vonage media socket handshake');
-      return reply.code(403).send({ error: 'Forbidden', message: check.reason });
+      return refuseUnsigned(request, reply, check.reason);
     };
   }
 

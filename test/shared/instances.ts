@@ -1,6 +1,6 @@
 // Phone-agent instances sharing one Redis, for the tests of issue 14: each a whole application (API,
-// dashboard, store) on its own loopback port, in this process or as a `serve` child process, with a key
-// prefix of the test's own that is removed afterwards.
+// dashboard, store) on its own loopback port in this process, with a key prefix of the test's own that
+// is removed afterwards. The Redis is TEST_REDIS_URL when set, else a redis-server the test starts.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -9,8 +9,8 @@ import { startApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/observability/log.js';
 import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { sleep } from '../helpers/bridge-harness.js';
+import { startRedisServer } from './redis-server.js';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN = 'shared-state-admin';
 export const AUTH_TOKEN = 'shared-state-auth-token';
 
@@ -22,13 +22,20 @@ export interface Instance {
   close(): Promise<void>;
 }
 
+/** TEST_REDIS_URL, or a redis-server of the test's own (stopped by `stop`). */
+export async function testRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.TEST_REDIS_URL;
+  if (given) return { url: given, stop: async () => undefined };
+  return startRedisServer();
+}
+
 /** A key prefix no other test uses, and its removal. */
-export function testPrefix(name: string): { prefix: string; clean(): Promise<void> } {
+export function testPrefix(name: string): { prefix: string; clean(url: string): Promise<void> } {
   const prefix = `phone-agent-test:${name}:${randomBytes(4).toString('hex')}:`;
   return {
     prefix,
-    async clean() {
-      const redis = new Redis(REDIS_URL);
+    async clean(url) {
+      const redis = new Redis(url);
       try {
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length > 0) await redis.del(...keys);
@@ -53,8 +60,9 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
 }
 
 export function admin(url: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const json = init.body ? { 'content-type': 'application/json' } : {};
-  return fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...json, ...init.headers } });
+  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN}`, ...(init.headers as Record<string, string> | undefined) };
+  if (init.body) headers['content-type'] = 'application/json';
+  return fetch(`${url}${path}`, { ...init, headers });
 }
 
 export interface Ticket {

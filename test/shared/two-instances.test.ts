@@ -1,14 +1,26 @@
 // Two instances sharing one Redis behave as one service (issue 14): a softphone ticket issued on one
 // opens a stream on the other, once; one dashboard shows the other instance's calls, live and replayed;
-// a hang-up sent to one ends a call the other holds; GET /api/instances lists both.
+// a hang-up sent to one ends a call the other holds; GET /api/instances lists both; requests without a
+// valid carrier signature are counted together by both, and signed ones never.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptedAgent } from '../helpers/scripted-agent.js';
+import twilio from 'twilio';
 import { randomBytes } from '../helpers/bridge-harness.js';
-import { REDIS_URL, admin, callWith, liveFeed, startInstance, testPrefix, ticket, until, type Instance } from './instances.js';
+import { AUTH_TOKEN, admin, callWith, liveFeed, startInstance, testPrefix, testRedis, ticket, until, type Instance } from './instances.js';
+
+const PUBLIC = 'https://agent.example.com';
+
+function webhook(url: string, path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
 
 describe('two instances on one Redis', () => {
   const keys = testPrefix('two-instances');
@@ -16,10 +28,20 @@ describe('two instances on one Redis', () => {
   let agent: ScriptedAgent;
   let a: Instance;
   let b: Instance;
+  let redis: Awaited<ReturnType<typeof testRedis>>;
 
   before(async () => {
     agent = await ScriptedAgent.start();
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: keys.prefix, AGENT_URL: agent.url };
+    redis = await testRedis();
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: keys.prefix,
+      AGENT_URL: agent.url,
+      PUBLIC_URL: PUBLIC,
+      SIGNALWIRE_SIGNING_KEY: 'shared-state-signalwire-key',
+      RATE_LIMIT_BURST: '3',
+      RATE_LIMIT_PER_SECOND: '0.01',
+    };
     a = await startInstance({ ...env, INSTANCE_ID: 'a', DATABASE_URL: join(dir, 'a.db') });
     b = await startInstance({ ...env, INSTANCE_ID: 'b', DATABASE_URL: join(dir, 'b.db') });
   });
@@ -28,7 +50,8 @@ describe('two instances on one Redis', () => {
     await a?.close();
     await b?.close();
     await agent?.close();
-    await keys.clean();
+    await keys.clean(redis.url);
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,5 +124,18 @@ describe('two instances on one Redis', () => {
     assert.equal(nowhere.status, 404);
     const transfer = await admin(a.url, '/api/calls/CAnothing/transfer', { method: 'POST', body: JSON.stringify({ to: 'not a number' }) });
     assert.equal(transfer.status, 400, 'a bad body is refused before anything is routed');
+  });
+
+  it('never rate-limits signed webhooks; counts unsigned ones on both instances together', async () => {
+    for (let i = 0; i < 12; i++) {
+      const fields = { CallSid: `CA${String(i).padStart(32, '0')}`, From: '+15551230000', To: '+15559870000' };
+      const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/incoming-call`, fields);
+      const res = await webhook(i % 2 ? a.url : b.url, '/incoming-call', fields, { 'x-twilio-signature': signature });
+      assert.equal(res.status, 200, `signed webhook ${i}`);
+    }
+    const fields = { CallSid: 'CAunsigned', From: '+15551230000', To: '+15559870000' };
+    const codes: number[] = [];
+    for (const instance of [a, b, a, b]) codes.push((await webhook(instance.url, '/signalwire/incoming-call', fields)).status);
+    assert.deepEqual(codes, [403, 403, 403, 429], 'the fourth unsigned request, on either instance, is over the limit of 3');
   });
 });
