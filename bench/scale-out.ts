@@ -82,7 +82,7 @@ async function throughBalancer(hosts: Hosts, base: Awaited<ReturnType<typeof bas
   try {
     redis = await RedisServer.start([hosts.serviceAddress]);
     for (let i = 0; i < instanceCount; i++) peers.push(await EchoPeer.start({ mode: 'agent', bargeInEveryMs: 0, host: hosts.serviceAddress }));
-    const redisUrl = redis.url(hosts.serviceAddress);
+    const redisUrl = redis.urlAt(hosts.serviceAddress);
     fleet = await startFleet(hosts, (i) => ({
       AGENT_URL: peers[i]!.url,
       DATABASE_URL: join(dataDir, `host-${i + 1}.db`),

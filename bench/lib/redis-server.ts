@@ -1,6 +1,7 @@
-// A redis-server of the run's own (Debian's package), on a port of its own and bound only to the given
-// addresses, keeping nothing on disk: it can be stopped and started again mid-run without touching
-// the machine's shared Redis.
+// A redis-server of the run's own (Debian's package, installed by `npm test`'s bootstrap), on a free
+// port and bound only to loopback and the given addresses, keeping nothing on disk: tests and
+// benchmarks need no Redis running on the machine, and can kill theirs mid-call and start it again
+// without touching anyone else's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
@@ -18,15 +19,20 @@ export class RedisServer {
     this.#bind = bind;
   }
 
-  /** Starts redis-server listening on every address of `bind` (127.0.0.1 always among them). */
-  static async start(bind: string[]): Promise<RedisServer> {
+  /** Starts redis-server listening on 127.0.0.1 and on every address of `bind` (a test's own links). */
+  static async start(bind: string[] = []): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), [...new Set(['127.0.0.1', ...bind])]);
     await server.restart();
     return server;
   }
 
-  /** redis://address:port for clients that reach it at `address`. */
-  url(address: string): string {
+  /** redis://127.0.0.1:port */
+  get url(): string {
+    return this.urlAt('127.0.0.1');
+  }
+
+  /** The URL for clients that reach it at `address` (one of the addresses it was bound to). */
+  urlAt(address: string): string {
     return `redis://${address}:${this.port}`;
   }
 
@@ -34,9 +40,9 @@ export class RedisServer {
     return this.#child !== undefined;
   }
 
-  /** Starts it again (empty, as a Redis without persistence comes back) and waits until it answers. */
+  /** Starts it (again, on the same port, empty as a Redis without persistence comes back) and waits until it answers. */
   async restart(): Promise<void> {
-    if (this.#child) throw new Error('redis-server is already running');
+    await this.stop();
     const args = ['--port', String(this.port), '--bind', ...this.#bind, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
@@ -44,19 +50,22 @@ export class RedisServer {
     const keep = (chunk: Buffer) => (this.#output = (this.#output + chunk.toString('utf8')).slice(-2000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
+    child.once('error', (err) => {
+      keep(Buffer.from(`${err.message} (is redis-server installed? npm test's bootstrap installs it)`));
+      if (this.#child === child) this.#child = undefined;
+    });
     child.once('exit', () => {
       if (this.#child === child) this.#child = undefined;
     });
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < 100 && this.#child === child; attempt++) {
       if (await this.#answersPing()) return;
-      if (!this.#child) break;
       await sleep(50);
     }
     await this.stop();
     throw new Error(`redis-server did not start on port ${this.port}: ${this.#output}`);
   }
 
-  /** Stops it outright (SIGKILL: an outage, not a shutdown) and waits until it is gone. */
+  /** Ends it outright (SIGKILL: it vanishes mid-command, as in a crash) and waits until it is gone. */
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child) return;

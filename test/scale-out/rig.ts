@@ -70,7 +70,7 @@ export async function startRig(t: TestContext, count: number, extraEnv: Record<s
   const instances = await startFleet(hosts, () => ({
     AGENT_URL: agent.url,
     DATABASE_URL: databaseUrl.toString(),
-    REDIS_URL: redis.url(hosts.serviceAddress),
+    REDIS_URL: redis.urlAt(hosts.serviceAddress),
     REGISTRY_TTL_MS: String(REGISTRY_TTL_MS),
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     PUBLIC_URL,
