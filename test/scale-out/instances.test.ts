@@ -1,8 +1,10 @@
 // Three phone-agent instances on three hosts (network namespaces on a bridge this test makes, else
 // loopback ports) behind HAProxy with deploy/haproxy.cfg, sharing one PostgreSQL and one Redis on this
 // machine over the links: as one service they spread calls, show every call on one dashboard, redeem a
-// ticket anywhere once, control any call from any instance, survive a SIGKILL, a SIGTERM drain and a
-// Redis restart. The subtests run in order on one rig: the last ones take instances away.
+// ticket anywhere once, control any call from any instance, shed load at MAX_CALLS, survive a Redis
+// restart, a SIGTERM drain and a SIGKILL. Calls come as Twilio places them (signed webhook, signed
+// stream, each free to reach any instance); the agent is a scripted one, since what is tested is the
+// sharing, not the speech. The subtests run in order on one rig: the last ones take instances away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
