@@ -8,7 +8,7 @@ import type { CallEvent, CallInfo } from './call.js';
 export interface TicketBook {
   readonly ttlMs: number;
   issue(): string | Promise<string>;
-  /** True once for a ticket issued less than ttlMs ago; it is spent either way. */
+  /** True once for a ticket issued less than ttlMs ago; it is spent either way. Rejects when the tickets cannot be reached. */
   redeem(ticket: string): boolean | Promise<boolean>;
 }
 

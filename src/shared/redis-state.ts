@@ -64,10 +64,12 @@ export class RedisSharedState implements SharedState {
   readonly #pending = new Map<string, (result: CommandResult) => void>();
   #host: InstanceHost | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
-  #up = false;
+  /** Undefined until the first connection attempt has succeeded or failed, so that either is logged. */
+  #up: boolean | undefined;
   /** Dead instances are swept only once this instance has been connected for a whole TTL: the others get time to register again after an outage. */
   #sweepFrom = Infinity;
   #closed = false;
+  #wasUp = false;
 
   constructor(options: RedisStateOptions) {
     this.#options = {
@@ -82,7 +84,9 @@ export class RedisSharedState implements SharedState {
       // ioredis reconnects by itself; the errors only tell why it is down, which the state change logs once.
       connection.on('error', (err: Error) => this.#setUp(false, err.message));
       connection.on('close', () => this.#setUp(false, 'connection closed'));
-      connection.on('ready', () => this.#setUp(this.#redis.status === 'ready' && this.#subscriber.status === 'ready'));
+      connection.on('ready', () => {
+        if (this.#redis.status === 'ready' && this.#subscriber.status === 'ready') this.#setUp(true);
+      });
     }
     this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receive(channel.toString(), message.toString()));
     const ticketTtlMs = options.ticketTtlMs;
@@ -93,14 +97,7 @@ export class RedisSharedState implements SharedState {
         await this.#redis.set(this.#key(`ticket:${ticket}`), '1', 'PX', ticketTtlMs);
         return ticket;
       },
-      redeem: async (ticket) => {
-        try {
-          return (await this.#redis.getdel(this.#key(`ticket:${ticket}`))) !== null;
-        } catch (err) {
-          this.#options.logger.warn({ err: errorMessage(err) }, 'a softphone ticket could not be checked: Redis is unreachable');
-          return false;
-        }
-      },
+      redeem: async (ticket) => (await this.#redis.getdel(this.#key(`ticket:${ticket}`))) !== null,
     };
   }
 
@@ -110,7 +107,7 @@ export class RedisSharedState implements SharedState {
   }
 
   get up(): boolean {
-    return this.#up;
+    return this.#up === true;
   }
 
   async start(host: InstanceHost): Promise<void> {
@@ -257,7 +254,8 @@ export class RedisSharedState implements SharedState {
     this.#up = up;
     this.#options.onUp?.(up);
     if (up) {
-      this.#options.logger.info('shared state: Redis is reachable; shared features are back');
+      this.#options.logger.info(this.#wasUp ? 'shared state: Redis is reachable; shared features are back' : 'shared state: connected to Redis');
+      this.#wasUp = true;
       this.#sweepFrom = Date.now() + this.#options.registryTtlMs;
       void this.#register();
     } else {

@@ -91,7 +91,12 @@ export class StreamSecurity {
       const params = new URLSearchParams(request.url.slice(query + 1));
       const ticket = params.get('ticket');
       if ([...params.keys()].length !== 1 || !ticket) return 'a query string is only accepted as ?ticket=<softphone ticket>';
-      return (await this.#tickets.redeem(ticket)) ? undefined : 'the softphone ticket is unknown, used or expired';
+      try {
+        return (await this.#tickets.redeem(ticket)) ? undefined : 'the softphone ticket is unknown, used or expired';
+      } catch {
+        // Tickets kept in the shared state (Redis) cannot be checked while it is unreachable: the state's own log says why.
+        return 'the softphone ticket cannot be checked just now (the shared state is unreachable)';
+      }
     }
     const url = streamUrlFor(publicBaseUrl(request, this.#publicUrl));
     return hasValidSignature(authToken, request, url, {}) ? undefined : 'missing or invalid X-Twilio-Signature';

@@ -72,11 +72,13 @@ test('Redis down mid-call: the call goes on byte-exact, the gauge reads 0 with o
   const conn = await agent.connection(0);
   await conn.waitFor((m) => m.type === 'Settings');
   await exchange(call, conn, 1);
+  const unspent = await ticket(instance.url);
 
   await redis.stop();
   await until(async () => ((await gauge()) === '0' ? true : undefined), 'the gauge at 0');
   await exchange(call, conn, 3);
   assert.equal((await admin(instance.url, '/api/softphone/ticket', { method: 'POST' })).status, 503, 'no tickets without Redis');
+  await assert.rejects(callWith(unspent), /403/, 'a ticket cannot be checked without Redis');
   // Reconnection attempts go on meanwhile; they are not logged again.
   await exchange(call, conn, 5);
   assert.equal(instance.logs.filter((l) => l.msg === UNREACHABLE).length, 1);
