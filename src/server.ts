@@ -81,7 +81,7 @@ export interface ServerOptions {
   rateLimitStore?: { redis: Redis; nameSpace: string };
   /** Mu-law audio played when the agent is lost for good (default: none). */
   apologyAudio?: () => Promise<Buffer | undefined>;
-  /** Where softphone tickets live (the cluster primary's, with WORKERS > 1); this process's memory by default. */
+  /** Where softphone tickets live (the shared state's: Redis, or the cluster primary's); this process's memory by default. */
   tickets?: TicketBook;
   /** What /metrics serves (every worker's, summed, with WORKERS > 1); this server's registry by default. */
   metricsText?: () => Promise<string>;
@@ -98,8 +98,7 @@ export interface PhoneAgentServer {
   metrics: Metrics;
   events: CallEventBus;
   sessions: ReadonlySet<CallSession>;
-  /** Not taking new calls: draining (SIGTERM) or at MAX_CALLS. */
-  readonly refusing: string | undefined;
+  /** Stopping for good (SIGTERM): /readyz answers 503 and new calls are refused until the process exits. */
   readonly draining: boolean;
   /** Listens on env.HOST:env.PORT (0 picks a free port); resolves to the http:// base URL. */
   listen(): Promise<string>;
@@ -282,9 +281,6 @@ export async function buildServer(options: ServerOptions): Promise<PhoneAgentSer
     metrics,
     events,
     sessions,
-    get refusing() {
-      return refusing();
-    },
     get draining() {
       return draining;
     },

@@ -15,7 +15,7 @@
 // says why, and everything shared degrades: tickets are refused, commands answer 502, the feed shows this
 // instance's calls only. When Redis is back, the instance registers itself and its calls again.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import type { CallEvent } from '../domain/call.js';
 import type { CallCommand, CommandResult, InstanceHost, InstanceInfo, LostCall, SharedState, TicketBook } from '../domain/shared-state.js';
 import { errorMessage } from '../observability/error-message.js';
@@ -54,6 +54,8 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_EVENTS_PER_CALL = 2_000;
 /** How long to wait for Redis at startup before serving degraded. */
 const CONNECT_WAIT_MS = 3_000;
+/** Ends of calls that happened while Redis was away, told when it is back: at most this many are kept. */
+const MAX_MISSED_ENDS = 1_000;
 
 export class RedisSharedState implements SharedState {
   readonly tickets: TicketBook;
@@ -66,10 +68,14 @@ export class RedisSharedState implements SharedState {
   #heartbeat: NodeJS.Timeout | undefined;
   /** Undefined until the first connection attempt has succeeded or failed, so that either is logged. */
   #up: boolean | undefined;
-  /** Dead instances are swept only once this instance has been connected for a whole TTL: the others get time to register again after an outage. */
+  /**
+   * Dead instances are swept, and the ends of calls missed during an outage told, only once this instance has
+   * been connected for a whole TTL: the others get time to connect, register and subscribe again first.
+   */
   #sweepFrom = Infinity;
   #closed = false;
   #wasUp = false;
+  readonly #missedEnds: CallEvent[] = [];
 
   constructor(options: RedisStateOptions) {
     this.#options = {
@@ -77,7 +83,8 @@ export class RedisSharedState implements SharedState {
       maxEventsPerCall: DEFAULT_MAX_EVENTS_PER_CALL,
       ...options,
     };
-    const retryStrategy = (attempt: number) => Math.min(100 * attempt, 1_000);
+    // Quick enough that every instance is back well within a TTL of Redis returning (see #sweepFrom).
+    const retryStrategy = (attempt: number) => Math.min(100 * attempt, 500);
     this.#redis = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
     this.#subscriber = new Redis(options.url, { lazyConnect: true, retryStrategy });
     for (const connection of [this.#redis, this.#subscriber]) {
@@ -128,9 +135,20 @@ export class RedisSharedState implements SharedState {
 
   publish(event: CallEvent): void {
     const host = this.#host;
-    if (!host || this.#redis.status !== 'ready') return;
-    const message = JSON.stringify({ from: host.id, event });
-    const pipeline = this.#redis.pipeline().publish(this.#key('feed'), message);
+    if (!host) return;
+    if (this.#redis.status !== 'ready') {
+      // The other instances still show the call in progress: its end is told when Redis is back.
+      if (event.type === 'call_ended' && this.#missedEnds.length < MAX_MISSED_ENDS) this.#missedEnds.push(event);
+      return;
+    }
+    const pipeline = this.#redis.pipeline();
+    this.#eventCommands(pipeline, host, event);
+    // Nobody waits for this: a call event must never wait on Redis.
+    pipeline.exec().catch(() => undefined);
+  }
+
+  #eventCommands(pipeline: ChainableCommander, host: InstanceHost, event: CallEvent): void {
+    pipeline.publish(this.#key('feed'), JSON.stringify({ from: host.id, event }));
     if (event.type === 'call_started') {
       const callSid = event.call.callSid;
       const lost: LostCall = { callSid, startedAt: event.call.startedAt };
@@ -148,8 +166,6 @@ export class RedisSharedState implements SharedState {
       const key = this.#key(`feed:${event.callSid}`);
       pipeline.rpush(key, JSON.stringify(event)).ltrim(key, -this.#options.maxEventsPerCall, -1);
     }
-    // Nobody waits for this: a call event must never wait on Redis.
-    pipeline.exec().catch(() => undefined);
   }
 
   subscribe(fn: (event: CallEvent) => void): () => void {
@@ -280,7 +296,7 @@ export class RedisSharedState implements SharedState {
     await pipeline.exec().catch(() => undefined);
   }
 
-  #heartbeatCommands(pipeline: ReturnType<Redis['pipeline']>, host: InstanceHost): void {
+  #heartbeatCommands(pipeline: ChainableCommander, host: InstanceHost): void {
     pipeline.set(this.#key(`instance:${host.id}`), JSON.stringify(instanceInfo(host)), 'PX', this.#options.registryTtlMs).sadd(this.#key('instances'), host.id);
   }
 
@@ -289,6 +305,8 @@ export class RedisSharedState implements SharedState {
     if (!host || this.#redis.status !== 'ready') return;
     const pipeline = this.#redis.pipeline();
     this.#heartbeatCommands(pipeline, host);
+    // Told once the others have had time to subscribe again too (pub/sub keeps nothing for a subscriber that is away).
+    if (Date.now() >= this.#sweepFrom) for (const ended of this.#missedEnds.splice(0)) this.#eventCommands(pipeline, host, ended);
     await pipeline.exec().catch(() => undefined);
     if (Date.now() < this.#sweepFrom) return;
     await this.#sweep(host).catch((err: unknown) => this.#options.logger.warn({ err: errorMessage(err) }, 'sweeping dead instances failed'));

@@ -1,7 +1,8 @@
 // Redis goes away mid-call and comes back (issue 14): the call's audio never notices, in both
 // directions, byte for byte; the gauge phone_agent_shared_state_up reads 0 and one line says why; what
 // needs Redis (tickets) is refused meanwhile; when Redis is back (restarted empty) the instance and its
-// call are registered again and tickets work, without anyone restarting anything.
+// call are registered again, tickets work, and another instance's dashboard learns of the call that
+// ended during the outage, without anyone restarting anything.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { Redis } from 'ioredis';
 import { ScriptedAgent, type AgentConnection } from '../helpers/scripted-agent.js';
 import { randomBytes } from '../helpers/bridge-harness.js';
 import type { SimulatedCall } from '../../src/simulate/twilio-caller.js';
-import { admin, callWith, startInstance, ticket, until, type Instance } from './instances.js';
+import { admin, callWith, liveFeed, startInstance, ticket, until, type Instance } from './instances.js';
 import { RedisServer } from '../../bench/lib/redis-server.js';
 
 const PREFIX = 'phone-agent-test:outage:';
@@ -21,6 +22,7 @@ const UNREACHABLE =
 let agent: ScriptedAgent;
 let redis: RedisServer;
 let instance: Instance;
+let watcher: Instance;
 const dir = mkdtempSync(join(tmpdir(), 'pa-outage-'));
 
 before(async () => {
@@ -29,15 +31,23 @@ before(async () => {
   instance = await startInstance({
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: PREFIX,
-    REGISTRY_TTL_MS: '900',
+    REGISTRY_TTL_MS: '1500',
     INSTANCE_ID: 'steady',
     AGENT_URL: agent.url,
     DATABASE_URL: join(dir, 'calls.db'),
+  });
+  watcher = await startInstance({
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: PREFIX,
+    INSTANCE_ID: 'watcher',
+    AGENT_URL: agent.url,
+    DATABASE_URL: join(dir, 'watcher.db'),
   });
 });
 
 after(async () => {
   await instance?.close();
+  await watcher?.close();
   await agent?.close();
   await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -73,14 +83,25 @@ test('Redis down mid-call: the call goes on byte-exact, the gauge reads 0 with o
   await conn.waitFor((m) => m.type === 'Settings');
   await exchange(call, conn, 1);
   const unspent = await ticket(instance.url);
+  // A second call, which ends while Redis is away, watched from the other instance's dashboard.
+  const shortTicket = await ticket(instance.url);
+  const shortCall = await callWith(shortTicket);
+  await (await agent.connection(1)).waitFor((m) => m.type === 'Settings');
+  const feed = await liveFeed(watcher.url);
+  const endOfShort = () => feed.events.find((e) => e.type === 'call_ended' && e.callSid === shortTicket.callSid);
+  const startOfShort = (e: Record<string, unknown>) => e.type === 'call_started' && (e.call as { callSid: string }).callSid === shortTicket.callSid;
+  await until(() => feed.events.find(startOfShort), 'the short call on the watcher');
 
   await redis.stop();
   await until(async () => ((await gauge()) === '0' ? true : undefined), 'the gauge at 0');
   await exchange(call, conn, 3);
   assert.equal((await admin(instance.url, '/api/softphone/ticket', { method: 'POST' })).status, 503, 'no tickets without Redis');
   await assert.rejects(callWith(unspent), /403/, 'a ticket cannot be checked without Redis');
+  shortCall.hangUp();
+  await shortCall.closed();
   // Reconnection attempts go on meanwhile; they are not logged again.
   await exchange(call, conn, 5);
+  assert.equal(endOfShort(), undefined, 'the watcher cannot know yet');
   assert.equal(instance.logs.filter((l) => l.msg === UNREACHABLE).length, 1);
 
   await redis.restart();
@@ -96,6 +117,8 @@ test('Redis down mid-call: the call goes on byte-exact, the gauge reads 0 with o
   assert.equal((await admin(instance.url, '/api/softphone/ticket', { method: 'POST' })).status, 200, 'tickets again');
   await exchange(call, conn, 7);
   assert.ok(instance.logs.some((l) => l.msg === 'shared state: Redis is reachable; shared features are back'));
+  await until(endOfShort, 'the end of the short call on the watcher, told after the outage');
+  feed.close();
   call.hangUp();
   await call.closed();
 });
