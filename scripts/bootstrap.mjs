@@ -12,8 +12,12 @@ const forTests = process.argv.includes('--tests');
 
 /** Debian packages the embedded engine needs at run time (speech-to-text, text-to-speech). */
 const runtimePackages = ['flite', 'pocketsphinx', 'pocketsphinx-en-us', 'libpocketsphinx3', 'libsphinxbase3'];
-/** Extra packages the test suite needs: a real browser for the dashboard tests; Redis for the shared-state tests (each starts its own). */
-const testPackages = ['chromium', 'redis-server'];
+/**
+ * Extra packages the test suite needs: a real browser for the dashboard tests; Redis for the shared-state
+ * tests (each starts its own); for the multi-host tests (test/scale-out) a load balancer too, and `ip` for
+ * network namespaces.
+ */
+const testPackages = ['chromium', 'redis-server', 'haproxy', 'iproute2'];
 
 function log(msg) {
   process.stderr.write(`[bootstrap] ${msg}\n`);

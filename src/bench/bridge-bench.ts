@@ -377,7 +377,7 @@ function bargeInLatencies(run: PhaseOutcome): { latencies: Percentiles; unanswer
  * What the server adds: p50 and p99 less the baseline's p50 and p99; max less the baseline's p50
  * (the worst frame, less what a typical frame costs the bench itself). Without a baseline, raw.
  */
-function added(measured: Percentiles, baseline: Percentiles | undefined): AddedLatency {
+export function added(measured: Percentiles, baseline: Percentiles | undefined): AddedLatency {
   const b = baseline ?? { p50: 0, p99: 0 };
   return {
     p50: round(Math.max(0, measured.p50 - b.p50)),

@@ -15,6 +15,8 @@ export interface EchoPeerOptions {
   mode: PeerMode;
   /** Each call is interrupted this often (0: never); calls are spread evenly over the period. */
   bargeInEveryMs: number;
+  /** The address it listens on (default 127.0.0.1): instances on other hosts reach it on their link. */
+  host?: string;
 }
 
 export interface PeerCounts {
@@ -31,6 +33,8 @@ export interface PeerReport extends PeerCounts {
   onsetLatencyMs: Float64Array;
   /** Per call, when each interruption was sent (UserStartedSpeaking, or `clear` in Twilio mode). */
   bargeInsSentAt: Record<number, number[]>;
+  /** The calls (the driver's indices) whose audio reached this peer. */
+  calls: number[];
 }
 
 interface PeerCall {
@@ -71,14 +75,15 @@ export class EchoPeer {
   }
 
   static async start(options: EchoPeerOptions): Promise<EchoPeer> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 4096 });
+    const wss = new WebSocketServer({ host: options.host ?? '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 4096 });
     await once(wss, 'listening');
     return new EchoPeer(wss, options);
   }
 
   get url(): string {
     const path = this.#options.mode === 'agent' ? '/v1/agent/converse' : '/media-stream';
-    return `ws://127.0.0.1:${(this.#wss.address() as AddressInfo).port}${path}`;
+    const { address, port } = this.#wss.address() as AddressInfo;
+    return `ws://${address}:${port}${path}`;
   }
 
   counts(): PeerCounts {
@@ -94,6 +99,8 @@ export class EchoPeer {
       inboundLatencyMs: this.#inboundLatency.take(),
       onsetLatencyMs: this.#onsetLatency.take(),
       bargeInsSentAt: this.#bargeIns,
+      // Every call's first stamped frame opens its (possibly empty) list of interruptions.
+      calls: Object.keys(this.#bargeIns).map(Number),
     };
   }
 

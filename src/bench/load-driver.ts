@@ -31,6 +31,8 @@ export interface DriverReport extends DriverCounts {
   outboundLatencyMs: Float64Array;
   /** Per call, when each `clear` arrived. */
   clearsAt: Record<number, number[]>;
+  /** Per call, the stamped frames it sent: where calls went different ways, each way's loss. */
+  framesSentPerCall: Record<number, number>;
   /** Clock ticks that ran more than one frame late, and the worst lateness: the driver's own health. */
   lateTicks: number;
   maxTickLagMs: number;
@@ -45,6 +47,8 @@ interface DriverCall {
   streamSid: string;
   frame: Buffer;
   seq: number;
+  /** Stamped frames sent (the line's silence at the end is not counted). */
+  stamped: number;
   messageSeq: number;
   /** When the audio received so far will have finished playing. */
   playedUntil: number;
@@ -143,7 +147,11 @@ export class LoadDriver {
       }),
     );
     const clearsAt: Record<number, number[]> = {};
-    for (const call of this.#calls) clearsAt[call.index] = call.clears;
+    const framesSentPerCall: Record<number, number> = {};
+    for (const call of this.#calls) {
+      clearsAt[call.index] = call.clears;
+      framesSentPerCall[call.index] = call.stamped;
+    }
     return {
       ...this.counts(),
       connected: this.#calls.length,
@@ -152,6 +160,7 @@ export class LoadDriver {
       outboundBreaks: this.#outbound.breaks,
       outboundLatencyMs: this.#outboundLatency.take(),
       clearsAt,
+      framesSentPerCall,
       lateTicks: this.#clock.lateTicks,
       maxTickLagMs: this.#clock.maxTickLagMs,
     };
@@ -172,6 +181,7 @@ export class LoadDriver {
       streamSid: `MZbench${id}${'0'.repeat(17)}`,
       frame: newFrame(),
       seq: 0,
+      stamped: 0,
       messageSeq: 0,
       playedUntil: 0,
       marks: [],
@@ -233,6 +243,7 @@ export class LoadDriver {
     if (onsetEvery > 0 && (seq + call.index * 7) % onsetEvery === 0) flags |= FrameFlag.onset;
     writeStamp(call.frame, 0, { call: call.index, seq, flags, sentAtMs: monoMs() });
     call.ws.send(mediaMessage(call, seq, call.frame.toString('base64')));
+    call.stamped++;
     this.#inboundSent++;
   }
 

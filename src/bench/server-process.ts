@@ -118,7 +118,7 @@ export class ServerProcess {
   }
 }
 
-/** A TCP port free on loopback right now. */
+/** A TCP port free on loopback right now (for a child process that must be told its port). */
 export async function freePort(): Promise<number> {
   const probe = createServer();
   probe.listen(0, '127.0.0.1');

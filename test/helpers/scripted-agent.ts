@@ -24,6 +24,8 @@ export interface ScriptedAgentOptions {
   /** Send SettingsApplied as soon as Settings arrive (default) or only when the test calls applySettings(). */
   autoApply?: boolean;
   welcome?: boolean;
+  /** The address it listens on (default 127.0.0.1): a multi-host test's agent answers on its link. */
+  host?: string;
 }
 
 export class ScriptedAgent {
@@ -37,13 +39,14 @@ export class ScriptedAgent {
   }
 
   static async start(options: ScriptedAgentOptions = {}): Promise<ScriptedAgent> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const wss = new WebSocketServer({ host: options.host ?? '127.0.0.1', port: 0 });
     await once(wss, 'listening');
     return new ScriptedAgent(wss, options);
   }
 
   get url(): string {
-    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/v1/agent/converse`;
+    const { address, port } = this.wss.address() as AddressInfo;
+    return `ws://${address}:${port}/v1/agent/converse`;
   }
 
   /** The next connection from the bridge (or the n-th, counting from 0). */

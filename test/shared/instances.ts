@@ -9,7 +9,7 @@ import { startApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/observability/log.js';
 import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { sleep } from '../helpers/bridge-harness.js';
-import { startRedisServer } from './redis-server.js';
+import { RedisServer } from '../../bench/lib/redis-server.js';
 
 export const ADMIN = 'shared-state-admin';
 export const AUTH_TOKEN = 'shared-state-auth-token';
@@ -26,7 +26,7 @@ export interface Instance {
 export async function testRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const given = process.env.TEST_REDIS_URL;
   if (given) return { url: given, stop: async () => undefined };
-  return startRedisServer();
+  return RedisServer.start();
 }
 
 /** A key prefix no other test uses, and its removal. */

@@ -13,7 +13,7 @@ import { ScriptedAgent, type AgentConnection } from '../helpers/scripted-agent.j
 import { randomBytes } from '../helpers/bridge-harness.js';
 import type { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { admin, callWith, liveFeed, startInstance, ticket, until, type Instance } from './instances.js';
-import { startRedisServer, type RedisServer } from './redis-server.js';
+import { RedisServer } from '../../bench/lib/redis-server.js';
 
 const PREFIX = 'phone-agent-test:outage:';
 const UNREACHABLE =
@@ -27,7 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pa-outage-'));
 
 before(async () => {
   agent = await ScriptedAgent.start();
-  redis = await startRedisServer();
+  redis = await RedisServer.start();
   instance = await startInstance({
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: PREFIX,
@@ -92,7 +92,7 @@ test('Redis down mid-call: the call goes on byte-exact, the gauge reads 0 with o
   const startOfShort = (e: Record<string, unknown>) => e.type === 'call_started' && (e.call as { callSid: string }).callSid === shortTicket.callSid;
   await until(() => feed.events.find(startOfShort), 'the short call on the watcher');
 
-  await redis.kill();
+  await redis.stop();
   await until(async () => ((await gauge()) === '0' ? true : undefined), 'the gauge at 0');
   await exchange(call, conn, 3);
   assert.equal((await admin(instance.url, '/api/softphone/ticket', { method: 'POST' })).status, 503, 'no tickets without Redis');
