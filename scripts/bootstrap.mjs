@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Brings a fresh Debian/Ubuntu machine to a runnable state: Debian packages for the embedded engine
-// (and with --tests or --bench what the tests or the speech benchmarks need), npm dependencies, and the TypeScript build. Each step is skipped when already satisfied, so
+// (and with --tests or --bench what the tests or the speech benchmarks need), npm dependencies, and the
+// TypeScript build. Each step is skipped when already satisfied, so
 // `npm start` and `npm test` can call it every time. Plain Node, no dependencies: it runs before any exist.
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
