@@ -28,6 +28,8 @@ export interface CallerVoice {
 const FESTIVAL_VOICE_DIRS = ['/usr/share/festival/voices/english', '/usr/share/festival/voices/us'];
 
 export const CALLER_VOICES: readonly CallerVoice[] = [
+  // The engine's own voice (8 kHz): here for the intelligibility of candidate agent voices (bench/agent-voice.ts).
+  { name: 'flite-kal', synthesizer: 'flite', id: 'kal', packages: ['flite'], heldOut: false },
   { name: 'flite-rms', synthesizer: 'flite', id: 'rms', packages: ['flite'], heldOut: false },
   { name: 'flite-awb', synthesizer: 'flite', id: 'awb', packages: ['flite'], heldOut: false },
   { name: 'flite-kal16', synthesizer: 'flite', id: 'kal16', packages: ['flite'], heldOut: false },
@@ -101,9 +103,7 @@ async function fliteWav(text: string, voice: FliteVoice): Promise<Buffer> {
 /** One festival process for all clips: starting festival (and loading an HTS voice) costs far more than a sentence. */
 async function festivalBatch(voiceId: string, clips: Array<{ text: string; file: string }>): Promise<void> {
   const script = join(tmpdir(), `phone-agent-festival-${process.pid}.scm`);
-  const quote = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  const lines = [`(voice_${voiceId})`, ...clips.map(({ text, file }) => `(utt.save.wave (utt.synth (Utterance Text ${quote(text)})) ${quote(file)} 'riff)`)];
-  await writeFile(script, `${lines.join('\n')}\n`);
+  await writeFile(script, festivalScript(voiceId, clips));
   try {
     await output('festival', ['-b', script]);
   } finally {
@@ -111,6 +111,13 @@ async function festivalBatch(voiceId: string, clips: Array<{ text: string; file:
   }
   const failed = clips.filter(({ file }) => !existsSync(file));
   if (failed.length > 0) throw new Error(`festival ${voiceId} produced no audio for ${failed.length} sentence(s), first: "${failed[0]!.text}"`);
+}
+
+/** A festival batch script that speaks each text with the voice into its WAV file, in order. */
+export function festivalScript(voiceId: string, clips: Array<{ text: string; file: string }>): string {
+  const quote = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  const saves = clips.map(({ text, file }) => `(utt.save.wave (utt.synth (Utterance Text ${quote(text)})) ${quote(file)} 'riff)`);
+  return `${[`(voice_${voiceId})`, ...saves].join('\n')}\n`;
 }
 
 function output(command: string, args: string[]): Promise<string> {
