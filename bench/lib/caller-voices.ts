@@ -3,7 +3,7 @@
 // same G.711 telephone channel as `phone-agent call --say`. Synthesis is cached on disk by voice and
 // text, so re-running a benchmark only pays for decoding.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { readWav, writeWav } from '../../src/audio/wav.js';
 import { fliteSpeech, type FliteVoice } from '../../src/engine/speak/flite.js';
 import { phoneChannel } from '../../src/engine/speak/phone-channel.js';
+import { makeNoise, mixAtSnr, type CallerNoise } from './noise.js';
 
 export type Synthesizer = 'flite' | 'festival' | 'espeak-ng';
 
@@ -69,16 +70,23 @@ export async function missingReason(voice: CallerVoice): Promise<string | undefi
   }
 }
 
-/** Each text spoken by the voice and heard through a telephone line: 8 kHz PCM, in the order given. */
-export async function spokenByCaller(voice: CallerVoice, texts: readonly string[]): Promise<Int16Array[]> {
+/**
+ * Each text spoken by the voice and heard through a telephone line: 8 kHz PCM, in the order given. With
+ * `noise`, the background is mixed in where the caller is (before the line), text i with seed i + 1.
+ */
+export async function spokenByCaller(voice: CallerVoice, texts: readonly string[], noise?: Omit<CallerNoise, 'seed'>): Promise<Int16Array[]> {
   const dir = join(tmpdir(), 'phone-agent-caller-voices', voice.name);
   await mkdir(dir, { recursive: true });
   const files = texts.map((text) => join(dir, `${createHash('sha1').update(text).digest('hex')}.wav`));
   const missing = texts.flatMap((text, i) => (existsSync(files[i]!) ? [] : [{ text, file: files[i]! }]));
   if (missing.length > 0) await synthesize(voice, missing);
-  return Promise.all(files.map(async (file) => {
+  return Promise.all(files.map(async (file, i) => {
     const { samples, sampleRate } = readWav(await readFile(file));
-    return phoneChannel(samples, sampleRate);
+    if (!noise || noise.noise === 'none') return phoneChannel(samples, sampleRate);
+    // Babble is made of flite voices: never of the caller's own.
+    const exclude = voice.synthesizer === 'flite' ? [voice.id as FliteVoice] : [];
+    const background = (await makeNoise(noise.noise, samples.length, sampleRate, { exclude, seed: i + 1 }))!;
+    return phoneChannel(mixAtSnr(samples, background, noise.snrDb, sampleRate), sampleRate);
   }));
 }
 
@@ -102,7 +110,7 @@ async function fliteWav(text: string, voice: FliteVoice): Promise<Buffer> {
 
 /** One festival process for all clips: starting festival (and loading an HTS voice) costs far more than a sentence. */
 async function festivalBatch(voiceId: string, clips: Array<{ text: string; file: string }>): Promise<void> {
-  const script = join(tmpdir(), `phone-agent-festival-${process.pid}.scm`);
+  const script = join(tmpdir(), `phone-agent-festival-${randomUUID()}.scm`);
   await writeFile(script, festivalScript(voiceId, clips));
   try {
     await output('festival', ['-b', script]);
