@@ -67,6 +67,7 @@ for (const voice of FLITE_VOICES) {
   for (let r = 0; r < repeat; r++) {
     for (const sentence of REPLY_SENTENCES) samples.push(await firstAudioMs(tts, sentence));
   }
+  log(`flite-${voice}: timed, now decoding its replies`);
   record(`flite-${voice}`, true, samples, await replyWer(`flite-${voice}`));
 }
 for (const voice of CALLER_VOICES.filter((v) => v.synthesizer === 'festival')) {
@@ -142,8 +143,8 @@ async function festivalSentenceMs(voiceId: string, sentences: string[]): Promise
 }
 
 function readWer(): Record<string, number> {
-  const file = join(RESULTS_DIR, 'heldout-wer.json');
-  if (!existsSync(file)) return {};
+  const file = ['heldout-wer.json', 'heldout-wer-clean.json'].map((name) => join(RESULTS_DIR, name)).find((f) => existsSync(f));
+  if (!file) return {};
   const results = JSON.parse(readFileSync(file, 'utf8')) as { wer_percent: Record<string, { clean: number | null }> };
   return Object.fromEntries(Object.entries(results.wer_percent).flatMap(([voice, w]) => (w.clean === null ? [] : [[voice, w.clean]])));
 }

@@ -2,9 +2,10 @@
 // bench/heldout/ spoken by flite, festival and espeak-ng voices through a G.711 line, clean and with
 // noise, each voice decoded by its own recogniser built as the server builds one for a call (the agent
 // of config/agent.json and the built-in dialog's phrases).
-//   node dist/bench/heldout-wer.js [--voices flite-rms,festival-kal,...] [--noise 15|off] [--noise-kind pink|babble] [--parallel 2] [--show-errors]
+//   node dist/bench/heldout-wer.js [--voices flite-rms,...] [--noise 15|off] [--noise-kind pink|babble] [--no-clean] [--parallel 2] [--show-errors]
 // --noise SNR adds a second condition: the same clips with background noise (bench/lib/noise.ts, pink by
-// default: road or fan noise) mixed in where the caller is, at SNR dB in the telephone band.
+// default: road or fan noise) mixed in where the caller is, at SNR dB in the telephone band; --no-clean
+// measures that condition only.
 // Missing synthesizers are reported and skipped (install them with `node scripts/bootstrap.mjs --bench`).
 // --show-errors prints every misrecognised sentence: for reading, never for tuning the engine on.
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     voices: { type: 'string', default: CALLER_VOICES.map((v) => v.name).join(',') },
     noise: { type: 'string', default: '15' },
     'noise-kind': { type: 'string', default: 'pink' },
+    'no-clean': { type: 'boolean', default: false },
     parallel: { type: 'string', default: '2' },
     'show-errors': { type: 'boolean', default: false },
   },
@@ -73,7 +75,8 @@ for (const voice of wanted) {
 for (const { voice, reason } of missing) log(`MISSING voice ${voice}: ${reason}`);
 if (voices.length === 0) throw new Error('no voice can speak here: run `node scripts/bootstrap.mjs --bench`');
 
-const conditions = snrDb === undefined ? ['clean'] : ['clean', `${noiseKind}-${snrDb}dB`];
+const conditions = [...(values['no-clean'] ? [] : ['clean']), ...(snrDb === undefined ? [] : [`${noiseKind}-${snrDb}dB`])];
+if (conditions.length === 0) throw new Error('--no-clean needs --noise SNR: nothing to measure');
 interface Tally { errors: number; words: number }
 interface Run { voice: CallerVoice; condition: string; total: Tally; byKind: Map<SentenceKind, Tally>; misses: string[] }
 
@@ -111,7 +114,7 @@ async function decodeVoice(voice: CallerVoice, condition: string): Promise<Run> 
     if (score.errors > 0) run.misses.push(`${text}\n      -> ${heard}`);
   }
   recognizer.close();
-  log(`  ${voice.name.padEnd(17)} ${condition.padEnd(6)} WER ${pct(run.total.errors, run.total.words)}`);
+  log(`  ${voice.name.padEnd(17)} ${condition.padEnd(10)} WER ${pct(run.total.errors, run.total.words)}`);
   return run;
 }
 
@@ -142,7 +145,7 @@ const groups: Array<{ label: string; voices: (v: CallerVoice) => boolean }> = [
 ];
 
 const groupTotal = (g: (typeof groups)[number], c: string) => totalOf((r) => r.condition === c && g.voices(r.voice));
-const width = 18;
+const width = 20;
 console.log(`held-out WER: ${sentences.length} sentences (${referenceWords.length} words) x ${voices.length} voices, ` +
   `${conditions.join(' and ')}, decoded in ${elapsedS.toFixed(0)} s`);
 console.log(`${'voice'.padEnd(width)}${conditions.map((c) => c.padStart(12)).join('')}`);
@@ -163,8 +166,11 @@ if (values['show-errors']) {
   console.log(`out-of-vocabulary words: ${[...new Set(outOfVocabulary)].sort().join(' ')}`);
 }
 
-const command = `node dist/bench/heldout-wer.js --voices ${values.voices} --noise ${values.noise} --noise-kind ${noiseKind} --parallel ${parallel}`;
-log(`wrote ${writeResults(wanted.length === CALLER_VOICES.length ? 'heldout-wer' : 'heldout-wer-subset', command, {
+const command = `node dist/bench/heldout-wer.js --voices ${values.voices} --noise ${values.noise} --noise-kind ${noiseKind}` +
+  `${values['no-clean'] ? ' --no-clean' : ''} --parallel ${parallel}`;
+// heldout-wer.json holds a full run; one condition of every voice goes to heldout-wer-<condition>.json.
+const resultName = `heldout-wer${wanted.length === CALLER_VOICES.length ? '' : '-subset'}${conditions.length === 1 ? `-${conditions[0]}` : ''}`;
+log(`wrote ${writeResults(resultName, command, {
   sentences: sentences.length,
   words: referenceWords.length,
   recogniser_vocabulary: vocabulary.size,

@@ -4,7 +4,7 @@
 // and a simulated Twilio caller that answers what the agent asks. Success is judged on outcomes (the
 // store's appointments, the functions called, what the agent said), not on wording. Each voice gets a
 // fresh server and store; its scenarios run --concurrency at a time.
-//   node dist/bench/scenarios.js [--voices flite-rms,festival-kal,...] [--scenarios book,cancel,...] [--concurrency 10]
+//   node dist/bench/scenarios.js [--voices flite-rms,festival-kal,...] [--scenarios book,cancel,...] [--concurrency 4]
 // Missing synthesizers are reported and skipped (install them with `node scripts/bootstrap.mjs --bench`).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
   options: {
     voices: { type: 'string', default: CALLER_VOICES.map((v) => v.name).join(',') },
     scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
-    concurrency: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '4' },
   },
 });
 const wanted = callerVoices(values.voices);

@@ -81,13 +81,34 @@ export async function spokenByCaller(voice: CallerVoice, texts: readonly string[
   const missing = texts.flatMap((text, i) => (existsSync(files[i]!) ? [] : [{ text, file: files[i]! }]));
   if (missing.length > 0) await synthesize(voice, missing);
   return Promise.all(files.map(async (file, i) => {
-    const { samples, sampleRate } = readWav(await readFile(file));
+    const { samples: raw, sampleRate } = readWav(await readFile(file));
+    const samples = withEdgeSilence(raw, sampleRate);
     if (!noise || noise.noise === 'none') return phoneChannel(samples, sampleRate);
     // Babble is made of flite voices: never of the caller's own.
     const exclude = voice.synthesizer === 'flite' ? [voice.id as FliteVoice] : [];
     const background = (await makeNoise(noise.noise, samples.length, sampleRate, { exclude, seed: i + 1 }))!;
     return phoneChannel(mixAtSnr(samples, background, noise.snrDb, sampleRate), sampleRate);
   }));
+}
+
+/** Silence kept before and after the speech: synthesizers pad differently (festival's diphones ~0.5 s at the end). */
+const EDGE_SILENCE_MS = 150;
+const AUDIBLE = 300;
+
+/**
+ * The same padding for every voice, so that a turn's latency (from the end of the caller's audio) does
+ * not differ by how much silence a synthesizer leaves at the end of its clip.
+ */
+function withEdgeSilence(samples: Int16Array, sampleRate: number): Int16Array {
+  let first = samples.findIndex((v) => Math.abs(v) > AUDIBLE);
+  if (first < 0) return samples;
+  let last = samples.length - 1;
+  while (Math.abs(samples[last]!) <= AUDIBLE) last--;
+  const pad = Math.round((EDGE_SILENCE_MS * sampleRate) / 1000);
+  first = Math.max(0, first - pad);
+  const out = new Int16Array(last + 1 - first + pad);
+  out.set(samples.subarray(first, Math.min(samples.length, last + 1 + pad)));
+  return out;
 }
 
 async function synthesize(voice: CallerVoice, clips: Array<{ text: string; file: string }>): Promise<void> {
