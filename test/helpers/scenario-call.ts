@@ -58,9 +58,11 @@ export async function runScenario(scenario: Scenario, options: ScenarioCallOptio
 
   await replyFinished(call, performance.now());
   let agentSaid = await agentWords();
+  let saidLast: Line | undefined;
   for (let lines = 0; lines < maxLines && call.open; lines++) {
-    const next: Line | 'hang up' = scenario.opening[lines] ?? answer(agentSaid);
+    const next: Line | 'hang up' = scenario.opening[lines] ?? answer(agentSaid, saidLast);
     if (next === 'hang up') break;
+    saidLast = next;
     const endedAt = await line.say(Buffer.from(mulawEncode(await voiced(next, speak))));
     const reply = await replyFinished(call, endedAt);
     if (reply.firstAudioAt === undefined) unanswered++;
