@@ -158,8 +158,8 @@ for (const group of groups) {
   console.log(`${group.label.padEnd(width)}${cells.join('')}`);
 }
 const kinds = [...new Set(HELD_OUT_SENTENCES.map((s) => s.kind))];
-const kindTotal = (k: SentenceKind) => sum(runs.filter((r) => r.condition === 'clean').map((r) => r.byKind.get(k) ?? { errors: 0, words: 0 }));
-console.log(`by kind of sentence, all voices, clean: ${kinds.map((k) => `${k} ${pct(kindTotal(k).errors, kindTotal(k).words)}`).join(', ')}`);
+const kindTotal = (k: SentenceKind) => sum(runs.filter((r) => r.condition === conditions[0]).map((r) => r.byKind.get(k) ?? { errors: 0, words: 0 }));
+console.log(`by kind of sentence, all voices, ${conditions[0]}: ${kinds.map((k) => `${k} ${pct(kindTotal(k).errors, kindTotal(k).words)}`).join(', ')}`);
 for (const { voice, reason } of missing) console.log(`missing: ${voice} (${reason})`);
 if (values['show-errors']) {
   for (const run of runs) for (const miss of run.misses) console.log(`  ${run.voice.name} ${run.condition}: ${miss}`);
@@ -184,6 +184,6 @@ log(`wrote ${writeResults(resultName, command, {
     ...Object.fromEntries(conditions.map((c) => [c, wer(tallyOf(v, c))])),
   }])),
   groups: Object.fromEntries(groups.map((g) => [g.label, Object.fromEntries(conditions.map((c) => [c, wer(groupTotal(g, c))]))])),
-  by_kind_clean: Object.fromEntries(kinds.map((k) => [k, wer(kindTotal(k))])),
+  by_kind: { condition: conditions[0], wer_percent: Object.fromEntries(kinds.map((k) => [k, wer(kindTotal(k))])) },
   decode_seconds: Math.round(elapsedS),
 })}`);
