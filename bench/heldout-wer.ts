@@ -22,7 +22,7 @@ import { corpusSentences } from '../src/engine/listen/recognizer-model.js';
 import { spokenWords } from '../src/engine/listen/spoken-text.js';
 import { createThinkProvider } from '../src/engine/think/index.js';
 import { CLINIC_EXPECTED_PHRASES, CLINIC_TEST_SENTENCES, wordErrors } from '../test/fixtures/speech.js';
-import { CALLER_VOICES, callerVoices, missingReason, spokenByCaller, type CallerVoice } from './lib/caller-voices.js';
+import { CALLER_VOICES, callerVoices, speakingVoices, spokenByCaller, type CallerVoice } from './lib/caller-voices.js';
 import { overlapWithTuning } from './lib/heldout-overlap.js';
 import { parseNoiseKind } from './lib/noise.js';
 import { log, writeResults } from './lib/results.js';
@@ -65,15 +65,7 @@ for (const s of overlap.identical) log(`  identical: ${s}`);
 for (const { sentence, phrase } of overlap.containing) log(`  contains "${phrase}": ${sentence}`);
 log(`out of the recogniser's vocabulary: ${outOfVocabulary.length} of ${referenceWords.length} words (${pct(outOfVocabulary.length, referenceWords.length)})`);
 
-const voices: CallerVoice[] = [];
-const missing: Array<{ voice: string; reason: string }> = [];
-for (const voice of wanted) {
-  const reason = await missingReason(voice);
-  if (reason) missing.push({ voice: voice.name, reason });
-  else voices.push(voice);
-}
-for (const { voice, reason } of missing) log(`MISSING voice ${voice}: ${reason}`);
-if (voices.length === 0) throw new Error('no voice can speak here: run `node scripts/bootstrap.mjs --bench`');
+const { voices, missing } = await speakingVoices(wanted);
 
 const conditions = [...(values['no-clean'] ? [] : ['clean']), ...(snrDb === undefined ? [] : [`${noiseKind}-${snrDb}dB`])];
 if (conditions.length === 0) throw new Error('--no-clean needs --noise SNR: nothing to measure');

@@ -17,7 +17,7 @@ import { loadClinicConfig } from '../src/tools/clinic/clinic-config.js';
 import { SCENARIOS, scenario, type Scenario, type Seeded } from '../test/fixtures/call-scenarios.js';
 import { LiveEvents } from '../test/helpers/live-events.js';
 import { runScenario, type ScenarioCall } from '../test/helpers/scenario-call.js';
-import { CALLER_VOICES, callerVoices, missingReason, spokenByCaller, type CallerVoice } from './lib/caller-voices.js';
+import { CALLER_VOICES, callerVoices, speakingVoices, spokenByCaller, type CallerVoice } from './lib/caller-voices.js';
 import { log, writeResults } from './lib/results.js';
 
 const { values } = parseArgs({
@@ -32,15 +32,7 @@ const scenarios = values.scenarios.split(',').map((name) => scenario(name.trim()
 const concurrency = Math.max(1, Number(values.concurrency) || 1);
 const timeZone = loadClinicConfig(join(PACKAGE_ROOT, 'config/clinic.json')).timezone;
 
-const voices: CallerVoice[] = [];
-const missing: Array<{ voice: string; reason: string }> = [];
-for (const voice of wanted) {
-  const reason = await missingReason(voice);
-  if (reason) missing.push({ voice: voice.name, reason });
-  else voices.push(voice);
-}
-for (const { voice, reason } of missing) log(`MISSING voice ${voice}: ${reason}`);
-if (voices.length === 0) throw new Error('no voice can speak here: run `node scripts/bootstrap.mjs --bench`');
+const { voices, missing } = await speakingVoices(wanted);
 
 interface Outcome extends ScenarioCall {
   voice: string;

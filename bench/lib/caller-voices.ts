@@ -12,6 +12,7 @@ import { readWav, writeWav } from '../../src/audio/wav.js';
 import { fliteSpeech, type FliteVoice } from '../../src/engine/speak/flite.js';
 import { phoneChannel } from '../../src/engine/speak/phone-channel.js';
 import { makeNoise, mixAtSnr, type CallerNoise } from './noise.js';
+import { log } from './results.js';
 
 export type Synthesizer = 'flite' | 'festival' | 'espeak-ng';
 
@@ -68,6 +69,20 @@ export async function missingReason(voice: CallerVoice): Promise<string | undefi
     case 'espeak-ng':
       return (await output('espeak-ng', ['--version']).catch(() => undefined)) ? undefined : `espeak-ng is missing (${install})`;
   }
+}
+
+/** The wanted voices that can speak here, and why the others cannot (each logged): none at all is an error. */
+export async function speakingVoices(wanted: readonly CallerVoice[]): Promise<{ voices: CallerVoice[]; missing: Array<{ voice: string; reason: string }> }> {
+  const voices: CallerVoice[] = [];
+  const missing: Array<{ voice: string; reason: string }> = [];
+  for (const voice of wanted) {
+    const reason = await missingReason(voice);
+    if (reason) missing.push({ voice: voice.name, reason });
+    else voices.push(voice);
+  }
+  for (const { voice, reason } of missing) log(`MISSING voice ${voice}: ${reason}`);
+  if (voices.length === 0) throw new Error('no voice can speak here: run `node scripts/bootstrap.mjs --bench`');
+  return { voices, missing };
 }
 
 /**
