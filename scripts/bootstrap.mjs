@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Brings a fresh Debian/Ubuntu machine to a runnable state: Debian packages for the embedded engine,
-// npm dependencies, and the TypeScript build. Each step is skipped when already satisfied, so
+// Brings a fresh Debian/Ubuntu machine to a runnable state: Debian packages for the embedded engine
+// (and with --tests or --bench what the tests or the speech benchmarks need), npm dependencies, and the
+// TypeScript build. Each step is skipped when already satisfied, so
 // `npm start` and `npm test` can call it every time. Plain Node, no dependencies: it runs before any exist.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--tests');
+const forBench = process.argv.includes('--bench');
 
 /** Debian packages the embedded engine needs at run time (speech-to-text, text-to-speech). */
 const runtimePackages = ['flite', 'pocketsphinx', 'pocketsphinx-en-us', 'libpocketsphinx3', 'libsphinxbase3'];
@@ -18,6 +20,11 @@ const runtimePackages = ['flite', 'pocketsphinx', 'pocketsphinx-en-us', 'libpock
  * network namespaces.
  */
 const testPackages = ['chromium', 'redis-server', 'haproxy', 'iproute2'];
+/**
+ * Extra packages the speech benchmarks need: synthetic callers from other synthesizers than flite (festival
+ * with two diphone voices and an HTS voice, espeak-ng). Kept in step with bench/lib/caller-voices.ts.
+ */
+const benchPackages = ['festival', 'festvox-kallpc16k', 'festvox-kdlpc16k', 'festvox-us-slt-hts', 'espeak-ng'];
 
 function log(msg) {
   process.stderr.write(`[bootstrap] ${msg}\n`);
@@ -38,7 +45,7 @@ function missingDebianPackages(names) {
 }
 
 function ensureDebianPackages() {
-  const wanted = forTests ? [...runtimePackages, ...testPackages] : runtimePackages;
+  const wanted = [...runtimePackages, ...(forTests ? testPackages : []), ...(forBench ? benchPackages : [])];
   if (spawnSync('dpkg-query', ['--version']).status !== 0) {
     log(`not a Debian system: install ${wanted.join(' ')} with your package manager`);
     return;
@@ -61,6 +68,12 @@ function ensureNodeModules() {
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
   if (!stale) return;
+  // A git worktree may share another checkout's dependencies through a link: `npm ci` here would empty
+  // that checkout's node_modules (the link's target) under everyone using it.
+  if (existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink()) {
+    log(`node_modules links to ${realpathSync(join(root, 'node_modules'))}, which looks older than package-lock.json: not reinstalling through the link`);
+    return;
+  }
   log('installing npm dependencies');
   // onnxruntime-node's postinstall fetches a CUDA provider from the internet; its CPU build ships in the
   // package. .npmrc says skip too, but npm is phasing out unknown .npmrc keys: the variable always works.

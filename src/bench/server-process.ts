@@ -26,13 +26,16 @@ export interface ServerProcessOptions {
 
 export class ServerProcess {
   readonly url: string;
+  /** The server's store: a bench may read or seed it (SQLite takes a second process). */
+  readonly databaseUrl: string;
   readonly #child: ChildProcess;
   readonly #dataDir: string;
   readonly #output: string[];
 
-  private constructor(child: ChildProcess, url: string, dataDir: string, output: string[]) {
+  private constructor(child: ChildProcess, url: string, dataDir: string, databaseUrl: string, output: string[]) {
     this.#child = child;
     this.url = url;
+    this.databaseUrl = databaseUrl;
     this.#dataDir = dataDir;
     this.#output = output;
   }
@@ -40,6 +43,7 @@ export class ServerProcess {
   static async start(options: ServerProcessOptions): Promise<ServerProcess> {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'phone-agent-bench-'));
+    const databaseUrl = options.env.DATABASE_URL ?? join(dataDir, 'bench.db');
     const nodeArgs = [...(options.nodeArgs ?? []), ...(options.entry ?? [join(PACKAGE_ROOT, 'bin/phone-agent'), 'serve'])];
     // taskset execs node in place, so the child's pid is still the server's.
     const { command, args } =
@@ -50,9 +54,9 @@ export class ServerProcess {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
-        DATABASE_URL: join(dataDir, 'bench.db'),
         LOG_LEVEL: 'warn',
         ...options.env,
+        DATABASE_URL: databaseUrl,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,7 +68,7 @@ export class ServerProcess {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    const server = new ServerProcess(child, `http://127.0.0.1:${port}`, dataDir, output);
+    const server = new ServerProcess(child, `http://127.0.0.1:${port}`, dataDir, databaseUrl, output);
     await server.#waitReady(options.readyTimeoutMs ?? 30_000);
     return server;
   }

@@ -1,6 +1,6 @@
 // What the simulated caller asks the server over HTTP, on the host of the stream URL:
-// - the words of the call: Twilio's Media Streams carry audio only, so GET /api/calls/:callSid, once the
-//   store has recorded the end of the call (it writes in batches, so the record lags the call a moment);
+// - the words of the call (and the rest of its record): Twilio's Media Streams carry audio only, so GET /api/calls/:callSid,
+//   once the store has recorded the end of the call (it writes in batches, so the record lags the call a moment);
 // - a softphone ticket (POST /api/softphone/ticket), when the server checks Twilio's signatures and so
 //   refuses an unsigned stream: the caller then comes in as the admin, as the dashboard's softphone does.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,7 +55,12 @@ export function httpBase(streamUrl: string): string {
 }
 
 /** The server's transcript of the call, or undefined when the server has none to give (no API, no access, no record). */
-export async function fetchTranscript({ server, callSid, adminToken, waitMs = 5_000 }: FetchTranscriptOptions): Promise<TranscriptLine[] | undefined> {
+export async function fetchTranscript(options: FetchTranscriptOptions): Promise<TranscriptLine[] | undefined> {
+  return (await fetchCallDetail(options))?.transcript.map(({ role, text }) => ({ role, text }));
+}
+
+/** The server's record of the call (transcript, function calls, outcome) once it shows the call as ended, or the latest by the deadline. */
+export async function fetchCallDetail({ server, callSid, adminToken, waitMs = 5_000 }: FetchTranscriptOptions): Promise<CallDetail | undefined> {
   const url = `${server}/api/calls/${encodeURIComponent(callSid)}`;
   const headers = authorization(adminToken);
   const deadline = Date.now() + waitMs;
@@ -72,5 +77,5 @@ export async function fetchTranscript({ server, callSid, adminToken, waitMs = 5_
     if (latest?.endedAt != null || Date.now() >= deadline) break;
     await sleep(200);
   }
-  return latest?.transcript.map(({ role, text }) => ({ role, text }));
+  return latest;
 }

@@ -7,7 +7,7 @@ import { Engine } from './engine.js';
 import { PocketsphinxSpeechToText, type PocketsphinxSttOptions } from './listen/pocketsphinx-stt.js';
 import { createSileroVad } from './listen/vad.js';
 import type { EngineSessionOptions } from './session.js';
-import { FLITE_VOICES, FliteTextToSpeech, type FliteVoice } from './speak/flite.js';
+import { DEFAULT_AGENT_VOICE, FLITE_VOICES, FliteTextToSpeech, type FliteVoice } from './speak/flite.js';
 import { createThinkProvider, type ThinkProviderOptions } from './think/index.js';
 
 export interface OfflineEngineOptions {
@@ -36,13 +36,13 @@ export function createOfflineEngine(options: OfflineEngineOptions = {}): Engine 
 }
 
 /**
- * Settings name hosted voices (aura-2-thalia-en) that do not exist here: those get kal, flite's native
- * 8 kHz voice. A Settings that asks for a flite voice by name (speak.provider.voice or model) gets it.
+ * Settings name hosted voices (aura-2-thalia-en) that do not exist here: those get the default agent voice.
+ * A Settings that asks for a flite voice by name (speak.provider.voice or model, e.g. "kal") gets it.
  */
 function fliteVoice(speak: SpeakSettings | undefined): FliteVoice {
   const provider = speak?.provider as { voice?: unknown; model?: unknown } | undefined;
   for (const wanted of [provider?.voice, provider?.model]) {
     if (typeof wanted === 'string' && (FLITE_VOICES as readonly string[]).includes(wanted)) return wanted as FliteVoice;
   }
-  return 'kal';
+  return DEFAULT_AGENT_VOICE;
 }

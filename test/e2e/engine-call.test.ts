@@ -12,6 +12,9 @@ import { spokenCaller } from '../../src/engine/speak/phone-channel.js';
 import { mulawEncode } from '../../src/audio/mulaw.js';
 import { silentLogger } from '../../src/observability/log.js';
 import type { CallEvent } from '../../src/domain/call.js';
+import { scenario } from '../fixtures/call-scenarios.js';
+import { LiveEvents } from '../helpers/live-events.js';
+import { runScenario } from '../helpers/scenario-call.js';
 
 async function startEmbedded(t: TestContext, vars: Record<string, string> = {}): Promise<{ app: App; events: CallEvent[]; ws: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'pa-e2e-'));
@@ -154,4 +157,14 @@ test('a caller who goes silent is asked whether they are still there, answers, a
   assert.match(answer, /open|hours|monday|a\.m\.|am/i, `the agent answered the question: "${answer}"`);
   assert.ok(call.open, 'the call goes on');
   call.hangUp();
+});
+
+test('the emergency scenario of the scenario benchmark: told to call 911, nothing booked', async (t) => {
+  const { app, ws } = await startEmbedded(t);
+  const live = await LiveEvents.connect(app.url);
+  t.after(() => live.close());
+  const emergency = scenario('emergency');
+  const call = await runScenario(emergency, { streamUrl: ws, server: app.url, live, speak: (text) => spokenCaller(text, 'rms'), seeded: [] });
+  assert.deepEqual(call.failures, [], JSON.stringify(call.result.agentSaid));
+  assert.ok(call.result.heard.length >= 1, 'the agent heard the caller');
 });

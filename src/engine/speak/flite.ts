@@ -1,5 +1,5 @@
-// Text-to-speech with Debian's `flite` binary. The kal voice is natively 8 kHz and synthesises a
-// sentence in ~15 ms, so a process per sentence is cheap enough and keeps crashes out of the server;
+// Text-to-speech with Debian's `flite` binary. The kal voices (8 kHz kal, 16 kHz kal16) synthesise a
+// sentence in tens of ms, so a process per sentence is cheap enough and keeps crashes out of the server;
 // the processes are started by a small helper (flite-process.ts), never by the server's event loop.
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
@@ -13,6 +13,13 @@ import { fliteProcess } from './flite-process.js';
 
 export const FLITE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
 export type FliteVoice = (typeof FLITE_VOICES)[number];
+
+/**
+ * The agent's voice unless its Settings name another: kal16, the kal speaker synthesised at 16 kHz and
+ * low-passed to the line's 8 kHz. As fast as the native 8 kHz kal and clearly easier to make out through a
+ * G.711 line (BENCHMARKS.md, "The agent's voice"); kal stays selectable by name.
+ */
+export const DEFAULT_AGENT_VOICE: FliteVoice = 'kal16';
 
 export class FliteUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -54,7 +61,7 @@ export interface FliteTtsOptions {
   chunkMs: number;
 }
 
-export const DEFAULT_FLITE_TTS_OPTIONS: FliteTtsOptions = { voice: 'kal', chunkMs: 20 };
+export const DEFAULT_FLITE_TTS_OPTIONS: FliteTtsOptions = { voice: DEFAULT_AGENT_VOICE, chunkMs: 20 };
 
 export class FliteTextToSpeech implements TextToSpeech {
   private readonly options: FliteTtsOptions;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FliteTextToSpeech, synthesizeSpeech } from '../../../src/engine/speak/flite.js';
+import { DEFAULT_AGENT_VOICE, FliteTextToSpeech, synthesizeSpeech } from '../../../src/engine/speak/flite.js';
 import { phoneChannel } from '../../../src/engine/speak/phone-channel.js';
 import { ENGINE_SAMPLE_RATE } from '../../../src/engine/types.js';
 
@@ -36,7 +36,7 @@ test('TextToSpeech streams 20 ms chunks that add up to the whole sentence', asyn
   assert.ok(chunks.length > 20);
   assert.ok(chunks.slice(0, -1).every((c) => c.length === 160));
   const total = chunks.reduce((n, c) => n + c.length, 0);
-  assert.equal(total, (await synthesizeSpeech(SENTENCE, 'kal')).length);
+  assert.equal(total, (await synthesizeSpeech(SENTENCE, DEFAULT_AGENT_VOICE)).length);
 });
 
 test('TextToSpeech stops when aborted, mid-stream or before it starts', async () => {
