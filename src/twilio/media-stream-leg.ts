@@ -9,7 +9,8 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../domain/clock.js';
 import type { LegCall, LegEvents, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
-import { parseTwilioMessage, streamMessages, type TwilioStart } from './media-messages.js';
+import { streamMessages, type TwilioStart } from './media-messages.js';
+import { parseTwilioFrame } from './hot-messages.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
 
 /** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
@@ -72,7 +73,7 @@ export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStre
     const arrivedAt = opts.clock.now();
     if (isBinary) return bad('binary', 'binary frame (Twilio sends JSON text frames only)');
     if (data.length > MAX_TWILIO_MESSAGE_BYTES) return bad('oversized', `message of ${data.length} bytes`);
-    const parsed = parseTwilioMessage(data.toString('utf8'));
+    const parsed = parseTwilioFrame(data);
     if (parsed.kind === 'unknown') return bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
     if (parsed.kind === 'invalid') return bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
     consecutiveBad = 0;
