@@ -48,6 +48,8 @@ function unsupportedFormat(start: PlivoStart): string | undefined {
   return `unsupported media format ${encoding} at ${sampleRate} Hz (the stream's contentType must be audio/x-mulaw;rate=8000)`;
 }
 
+const parseFrame = (frame: Buffer) => parsePlivoMessage(frame.toString('utf8'));
+
 export function acceptPlivoStream(socket: WebSocket, opts: PlivoStreamOptions): void {
   let streamId: string | undefined;
   /** The first media timestamp: the recording's timeline starts there whatever Plivo's clock is. */
@@ -66,7 +68,7 @@ export function acceptPlivoStream(socket: WebSocket, opts: PlivoStreamOptions): 
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    const m = intake.parseText(data, isBinary, { maxBytes: MAX_MESSAGE_BYTES }, parsePlivoMessage);
+    const m = intake.parseFrame(data, isBinary, { maxBytes: MAX_MESSAGE_BYTES }, parseFrame);
     if (!m) return;
     if (m.event === 'start') {
       if (intake.call) return intake.bad('second-start', 'a second start on one stream');

@@ -46,10 +46,10 @@ export class StreamIntake {
   }
 
   /** Parses one frame of a JSON text protocol; binary, oversized, unknown and invalid frames are reported as bad. */
-  parseText<M>(data: Buffer, isBinary: boolean, limits: { maxBytes: number }, parse: (text: string) => ParsedMessage<M>): M | undefined {
+  parseFrame<M>(data: Buffer, isBinary: boolean, limits: { maxBytes: number }, parse: (frame: Buffer) => ParsedMessage<M>): M | undefined {
     if (isBinary) return this.bad('binary', `binary frame (${this.#opts.carrier} sends JSON text frames only)`);
     if (data.length > limits.maxBytes) return this.bad('oversized', `message of ${data.length} bytes`);
-    const parsed = parse(data.toString('utf8'));
+    const parsed = parse(data);
     if (parsed.kind === 'unknown') return this.bad(`unknown:${parsed.event}`, `unknown event "${parsed.event}"`);
     if (parsed.kind === 'invalid') return this.bad(`invalid:${parsed.reason.split(':')[0]}`, parsed.reason);
     return parsed.message;

@@ -35,6 +35,8 @@ function unsupportedFormat(start: SignalWireStart): string | undefined {
   return `unsupported media format ${encoding} at ${sampleRate} Hz (the stream's codec must be PCMU@8000h)`;
 }
 
+const parseFrame = (frame: Buffer) => parseSignalWireMessage(frame.toString('utf8'));
+
 export function acceptSignalWireStream(socket: WebSocket, opts: SignalWireStreamOptions): void {
   let streamSid: string | undefined;
   const intake = new StreamIntake({ carrier: CARRIER, logger: opts.logger, metrics: opts.metrics, close: (code, reason) => socket.close(code, reason) });
@@ -56,7 +58,7 @@ export function acceptSignalWireStream(socket: WebSocket, opts: SignalWireStream
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    const m = intake.parseText(data, isBinary, { maxBytes: MAX_MESSAGE_BYTES }, parseSignalWireMessage);
+    const m = intake.parseFrame(data, isBinary, { maxBytes: MAX_MESSAGE_BYTES }, parseFrame);
     if (!m) return;
     const call = intake.call;
     switch (m.event) {

@@ -5,12 +5,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './sql.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite';
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #direct: SqlExecutor;
+  readonly #checkpointer: WalCheckpointer | undefined;
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(path: string) {
@@ -21,6 +23,11 @@ export class SqliteDriver implements SqlDriver {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    if (path !== ':memory:') {
+      // Checkpoints (and their disk syncs) happen on a thread of their own, never inside a COMMIT here.
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#checkpointer = startWalCheckpointer(path, () => this.#db.pragma('wal_autocheckpoint = 1000'));
+    }
     this.#direct = {
       all: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) => this.#all<T>(sql, params),
       run: async (sql, params = []) => ({ changes: this.#statement(sql).run(...params).changes }),
@@ -61,6 +68,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     await this.#serial(async () => this.#db.close());
   }
 

@@ -53,6 +53,8 @@ function decoderFor(start: TelnyxStart): Decoder | { refused: string } {
   return { refused: `unsupported caller audio ${encoding}/${rate} (the TeXML asks for PCMU/8000)` };
 }
 
+const parseFrame = (frame: Buffer) => parseTelnyxMessage(frame.toString('utf8'));
+
 export function acceptTelnyxMediaStream(socket: WebSocket, opts: TelnyxMediaStreamOptions): void {
   let streamId: string | undefined;
   let decode: Decoder = (payload) => payload;
@@ -73,7 +75,7 @@ export function acceptTelnyxMediaStream(socket: WebSocket, opts: TelnyxMediaStre
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    const m = intake.parseText(data, isBinary, { maxBytes: MAX_TELNYX_MESSAGE_BYTES }, parseTelnyxMessage);
+    const m = intake.parseFrame(data, isBinary, { maxBytes: MAX_TELNYX_MESSAGE_BYTES }, parseFrame);
     if (!m) return;
     const call = intake.call;
     if (m.event !== 'connected' && m.event !== 'start' && call && m.stream_id !== undefined && m.stream_id !== streamId) {

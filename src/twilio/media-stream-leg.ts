@@ -10,7 +10,8 @@ import type { Clock } from '../domain/clock.js';
 import type { LegCall, StartCall, TelephonyLeg } from '../domain/telephony-leg.js';
 import type { CallControl, ControlledCall } from '../domain/call-control.js';
 import { StreamIntake } from '../protocol/stream-intake.js';
-import { parseTwilioMessage, streamMessages, type TwilioStart } from './media-messages.js';
+import { streamMessages, type TwilioStart } from './media-messages.js';
+import { parseTwilioFrame } from './hot-messages.js';
 import { RESUME_AFTER_UNANSWERED, RESUME_PARAMETER } from './warm-transfer.js';
 
 /** Twilio's frames are a few hundred bytes; anything this large is not a media stream message. */
@@ -41,7 +42,7 @@ export function acceptTwilioMediaStream(socket: WebSocket, opts: TwilioMediaStre
 
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     const arrivedAt = opts.clock.now();
-    const m = intake.parseText(data, isBinary, { maxBytes: MAX_TWILIO_MESSAGE_BYTES }, parseTwilioMessage);
+    const m = intake.parseFrame(data, isBinary, { maxBytes: MAX_TWILIO_MESSAGE_BYTES }, parseTwilioFrame);
     if (!m) return;
     intake.good();
     const call = intake.call;
