@@ -5,7 +5,8 @@
 //   const audio = await noisyCaller('I need a refill', 'rms', { noise: 'babble', snrDb: 10, seed: 1 });
 //
 // noisyCaller is spokenCaller() (src/engine/speak/phone-channel.ts) with noise added: 8 kHz PCM as the
-// engine hears it, at the asked SNR in the telephone band. pinkNoise, babbleNoise and mixAtSnr are the parts, for other sources of speech.
+// engine hears it, at the asked SNR in the telephone band. pinkNoise, babbleNoise and mixAtSnr are the
+// parts, for other sources of speech.
 import { FLITE_VOICES, fliteSpeech, type FliteVoice } from '../../src/engine/speak/flite.js';
 import { PHONE_BAND, phoneChannel } from '../../src/engine/speak/phone-channel.js';
 import { bandLimit } from '../../src/engine/speak/filters.js';
@@ -119,11 +120,18 @@ function babbleSentence(sentence: string, voice: FliteVoice, sampleRate: number)
 export function mixAtSnr(speech: Int16Array, noise: Float32Array, snrDb: number, sampleRate?: number): Int16Array {
   if (noise.length === 0) throw new Error('mixAtSnr needs some noise');
   const looped = Float32Array.from({ length: speech.length }, (_, n) => noise[n % noise.length]!);
+  return addNoise(speech, looped, noiseGain(speech, looped, snrDb, sampleRate));
+}
+
+function noiseGain(speech: Int16Array, noise: Float32Array, snrDb: number, sampleRate: number | undefined): number {
   const speechLevel = level(speech, sampleRate);
-  const noiseLevel = level(looped, sampleRate);
+  const noiseLevel = level(noise, sampleRate);
   if (speechLevel === 0 || noiseLevel === 0) throw new Error('mixAtSnr needs speech and noise that are not silent');
-  const gain = speechLevel / noiseLevel / 10 ** (snrDb / 20);
-  return Int16Array.from(speech, (v, n) => Math.max(-32768, Math.min(32767, Math.round(v + looped[n]! * gain))));
+  return speechLevel / noiseLevel / 10 ** (snrDb / 20);
+}
+
+function addNoise(speech: Int16Array, noise: Float32Array, gain: number): Int16Array {
+  return Int16Array.from(speech, (v, n) => Math.max(-32768, Math.min(32767, Math.round(v + noise[n]! * gain))));
 }
 
 /** RMS, in the telephone band when a sample rate is given. */
@@ -151,13 +159,19 @@ export interface CallerNoise {
   noise: NoiseKind;
   snrDb: number;
   seed?: number;
+  /** Noise alone before the speech (a line is noisy before the caller talks); the SNR is the speech's. Default 0. */
+  leadInMs?: number;
 }
 
 /** What a caller saying `text` in a noisy place sounds like at the far end of a phone line: 8 kHz PCM. */
-export async function noisyCaller(text: string, voice: FliteVoice, { noise, snrDb, seed = 1 }: CallerNoise): Promise<Int16Array> {
+export async function noisyCaller(text: string, voice: FliteVoice, { noise, snrDb, seed = 1, leadInMs = 0 }: CallerNoise): Promise<Int16Array> {
   const { samples, sampleRate } = await fliteSpeech(text, voice);
-  const background = await makeNoise(noise, samples.length, sampleRate, { exclude: [voice], seed });
-  return phoneChannel(background ? mixAtSnr(samples, background, snrDb, sampleRate) : samples, sampleRate);
+  const lead = Math.round((leadInMs * sampleRate) / 1000);
+  const padded = concat(new Int16Array(lead), samples);
+  const background = await makeNoise(noise, padded.length, sampleRate, { exclude: [voice], seed });
+  if (!background) return phoneChannel(padded, sampleRate);
+  const gain = noiseGain(samples, background.subarray(lead), snrDb, sampleRate);
+  return phoneChannel(addNoise(padded, background, gain), sampleRate);
 }
 
 function rms(samples: ArrayLike<number>): number {
