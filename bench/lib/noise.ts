@@ -11,6 +11,7 @@ import { FLITE_VOICES, fliteSpeech, type FliteVoice } from '../../src/engine/spe
 import { PHONE_BAND, phoneChannel } from '../../src/engine/speak/phone-channel.js';
 import { bandLimit } from '../../src/engine/speak/filters.js';
 import { downsample } from '../../src/audio/resample.js';
+import type { PcmAudio } from '../../src/audio/wav.js';
 import { concat } from '../../test/fixtures/speech.js';
 
 export const NOISE_KINDS = ['none', 'pink', 'babble'] as const;
@@ -89,25 +90,12 @@ export async function babbleNoise(length: number, sampleRate: number, { talkers 
   return normalise(out);
 }
 
-const sentences = new Map<string, Promise<Int16Array>>();
-
 /** One talker's sentences back to back with short pauses, at `sampleRate`. */
 async function talkerTrack(voice: FliteVoice, firstSentence: number, sampleRate: number): Promise<Int16Array> {
   const order = [...BABBLE_SENTENCES.slice(firstSentence), ...BABBLE_SENTENCES.slice(0, firstSentence)];
   const pause = new Int16Array(Math.round(sampleRate * 0.25));
-  const spoken = await Promise.all(order.map((sentence) => babbleSentence(sentence, voice, sampleRate)));
-  return concat(...spoken.flatMap((speech) => [speech, pause]));
-}
-
-/** Each voice says each sentence once per process: tests and benches make many babbles. */
-function babbleSentence(sentence: string, voice: FliteVoice, sampleRate: number): Promise<Int16Array> {
-  const key = `${voice}/${sampleRate}/${sentence}`;
-  let speech = sentences.get(key);
-  if (!speech) {
-    speech = fliteSpeech(sentence, voice).then((s) => downsample(s.samples, s.sampleRate, sampleRate));
-    sentences.set(key, speech);
-  }
-  return speech;
+  const sentences = await Promise.all(order.map((sentence) => spokenOnce(sentence, voice)));
+  return concat(...sentences.flatMap((speech) => [downsample(speech.samples, speech.sampleRate, sampleRate), pause]));
 }
 
 /**
@@ -161,17 +149,32 @@ export interface CallerNoise {
   seed?: number;
   /** Noise alone before the speech (a line is noisy before the caller talks); the SNR is the speech's. Default 0. */
   leadInMs?: number;
+  /** Noise alone after the speech, e.g. for a VAD to hear its end. Default 0. */
+  tailMs?: number;
 }
 
 /** What a caller saying `text` in a noisy place sounds like at the far end of a phone line: 8 kHz PCM. */
-export async function noisyCaller(text: string, voice: FliteVoice, { noise, snrDb, seed = 1, leadInMs = 0 }: CallerNoise): Promise<Int16Array> {
-  const { samples, sampleRate } = await fliteSpeech(text, voice);
+export async function noisyCaller(text: string, voice: FliteVoice, { noise, snrDb, seed = 1, leadInMs = 0, tailMs = 0 }: CallerNoise): Promise<Int16Array> {
+  const { samples, sampleRate } = await spokenOnce(text, voice);
   const lead = Math.round((leadInMs * sampleRate) / 1000);
-  const padded = concat(new Int16Array(lead), samples);
+  const padded = concat(new Int16Array(lead), samples, new Int16Array(Math.round((tailMs * sampleRate) / 1000)));
   const background = await makeNoise(noise, padded.length, sampleRate, { exclude: [voice], seed });
   if (!background) return phoneChannel(padded, sampleRate);
-  const gain = noiseGain(samples, background.subarray(lead), snrDb, sampleRate);
+  const gain = noiseGain(samples, background.subarray(lead, lead + samples.length), snrDb, sampleRate);
   return phoneChannel(addNoise(padded, background, gain), sampleRate);
+}
+
+const spoken = new Map<string, Promise<PcmAudio>>();
+
+/** Each sentence is synthesised once per voice and process: benchmarks mix many noises into the same speech. */
+function spokenOnce(text: string, voice: FliteVoice): Promise<PcmAudio> {
+  const key = `${voice}/${text}`;
+  let speech = spoken.get(key);
+  if (!speech) {
+    speech = fliteSpeech(text, voice);
+    spoken.set(key, speech);
+  }
+  return speech;
 }
 
 function rms(samples: ArrayLike<number>): number {

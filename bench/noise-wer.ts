@@ -1,0 +1,142 @@
+// Noise suppression's effect on the listen path: word error rate (and what the VAD makes of the audio)
+// with RNNoise off and on, on clean callers and on callers with pink noise or babble mixed in before
+// the phone line at 15 and 10 dB SNR; and what RNNoise costs per 20 ms frame.
+//   node dist/bench/noise-wer.js [--voices rms,awb,kal16,slt] [--snr 15,10] [--noises pink,babble]
+// Writes bench/results/noise-wer.json and prints the table for BENCHMARKS.md.
+import { parseArgs } from 'node:util';
+import { PocketsphinxSpeechToText } from '../src/engine/listen/pocketsphinx-stt.js';
+import { createRnnoiseSuppressor, loadRnnoise } from '../src/engine/listen/noise-suppression.js';
+import { createSileroVad } from '../src/engine/listen/vad.js';
+import { FLITE_VOICES, type FliteVoice } from '../src/engine/speak/flite.js';
+import type { VadEvent } from '../src/engine/types.js';
+import { audibleSpan, CLINIC_EXPECTED_PHRASES } from '../test/fixtures/speech.js';
+import { parseNoiseKind, type NoiseKind } from './lib/noise.js';
+import { log, writeResults } from './lib/results.js';
+import { callerClips, FRAME, LEAD_IN_MS, lineAudio, scoreUtterances, TAIL_MS, utteranceAudio, werPercent, type Clip } from './lib/stt-score.js';
+
+const { values } = parseArgs({
+  options: {
+    voices: { type: 'string', default: 'rms,awb,kal16,slt' },
+    snr: { type: 'string', default: '15,10' },
+    noises: { type: 'string', default: 'pink,babble' },
+  },
+});
+const voices = values.voices.split(',').map((v) => {
+  if (!(FLITE_VOICES as readonly string[]).includes(v)) throw new Error(`unknown voice ${v} (use ${FLITE_VOICES.join(', ')})`);
+  return v as FliteVoice;
+});
+const conditions: { noise: NoiseKind; snrDb: number; label: string }[] = [{ noise: 'none', snrDb: Infinity, label: 'clean' }];
+for (const noise of values.noises.split(',').map(parseNoiseKind)) {
+  for (const snrDb of values.snr.split(',').map(Number)) conditions.push({ noise, snrDb, label: `${noise} ${snrDb} dB` });
+}
+
+/** Where the speech is in each clip, from the clean clip: the VAD's truth. */
+const clean = await callerClips(voices, { noise: 'none', snrDb: 0 });
+const truth = clean.map((c) => audibleSpan(c.audio));
+
+interface VadTally {
+  /** Clips where the VAD started within the speech. */
+  found: number;
+  /** Clips where noise before the speech started it. */
+  falseStarts: number;
+  /** Clips where the VAD had not ended by the end of the noisy tail. */
+  unended: number;
+  /** The VAD's end boundary minus the true end of speech, per ended clip. */
+  endErrorMs: number[];
+}
+
+function vadOn(line: Int16Array, span: { startMs: number; endMs: number }, tally: VadTally): void {
+  const vad = createSileroVad();
+  const events: VadEvent[] = [];
+  for (let i = 0; i < line.length; i += FRAME) events.push(...vad.process(line.subarray(i, i + FRAME)));
+  vad.close();
+  const starts = events.filter((e) => e.type === 'speech_start');
+  if (starts.some((e) => e.atMs < span.startMs - 150)) tally.falseStarts++;
+  if (starts.some((e) => e.atMs >= span.startMs - 150 && e.atMs <= span.endMs)) tally.found++;
+  const last = events.at(-1);
+  if (!last || last.type === 'speech_start') tally.unended++;
+  else tally.endErrorMs.push(last.atMs - span.endMs);
+}
+
+const stt = new PocketsphinxSpeechToText({ workers: 1 });
+const recognizer = await stt.createRecognizer(CLINIC_EXPECTED_PHRASES);
+await loadRnnoise();
+
+interface Row {
+  condition: string;
+  suppression: 'off' | 'on';
+  wer_percent: Record<string, number>;
+  errors: number;
+  words: number;
+  vad: { found: number; false_starts: number; unended: number; end_error_ms_median: number | null; clips: number };
+}
+const rows: Row[] = [];
+let denoiseCpuUs = 0;
+let denoiseFrames = 0;
+for (const condition of conditions) {
+  const clips: Clip[] = condition.noise === 'none' ? clean : await callerClips(voices, condition);
+  for (const suppression of ['off', 'on'] as const) {
+    const lines: Int16Array[] = [];
+    for (const clip of clips) {
+      const suppressor = suppression === 'on' ? await createRnnoiseSuppressor() : undefined;
+      const cpu = process.cpuUsage();
+      lines.push(lineAudio(clip, suppressor));
+      if (suppressor) {
+        const used = process.cpuUsage(cpu);
+        denoiseCpuUs += used.user + used.system;
+        denoiseFrames += Math.ceil(clip.audio.length / FRAME);
+      }
+      suppressor?.close();
+    }
+    const result = await scoreUtterances(recognizer, clips, lines.map(utteranceAudio), 0);
+    const vad: VadTally = { found: 0, falseStarts: 0, unended: 0, endErrorMs: [] };
+    lines.forEach((line, i) => vadOn(line, { startMs: truth[i]!.startMs, endMs: truth[i]!.endMs }, vad));
+    const sortedEnd = [...vad.endErrorMs].sort((a, b) => a - b);
+    const row: Row = {
+      condition: condition.label,
+      suppression,
+      wer_percent: Object.fromEntries([...result.perVoice].map(([v, t]) => [v, round1(werPercent(t))])),
+      errors: result.total.errors,
+      words: result.total.words,
+      vad: {
+        found: vad.found,
+        false_starts: vad.falseStarts,
+        unended: vad.unended,
+        end_error_ms_median: sortedEnd.length ? Math.round(sortedEnd[Math.floor(sortedEnd.length / 2)]!) : null,
+        clips: clips.length,
+      },
+    };
+    row.wer_percent.all = round1(werPercent(result.total));
+    rows.push(row);
+    log(`${condition.label.padEnd(14)} suppression ${suppression.padEnd(3)} WER ${row.wer_percent.all}%  ${JSON.stringify(row.wer_percent)} vad ${JSON.stringify(row.vad)}`);
+  }
+}
+recognizer.close();
+await stt.close();
+
+const usPerFrame = denoiseCpuUs / denoiseFrames;
+const cost = { us_per_20ms_frame: Math.round(usPerFrame), cpu_percent_of_a_core_per_call: round1(usPerFrame / 200), frames: denoiseFrames };
+log(`RNNoise (8 kHz -> 48 kHz -> RNNoise -> 8 kHz): ${cost.us_per_20ms_frame} us CPU per 20 ms frame, ${cost.cpu_percent_of_a_core_per_call}% of a core per call`);
+const file = writeResults('noise-wer', `node dist/bench/noise-wer.js --voices ${voices.join(',')} --snr ${values.snr} --noises ${values.noises}`, {
+  clips_per_condition: clean.length,
+  lead_in_ms: LEAD_IN_MS,
+  tail_ms: TAIL_MS,
+  rows,
+  rnnoise_cost: cost,
+});
+log(`wrote ${file}`);
+
+// The table for BENCHMARKS.md: one line per condition, off and on side by side.
+const header = ['condition', ...voices.map((v) => `${v} off / on`), 'all off / on', 'VAD found off / on', 'VAD false starts off / on'];
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map(() => '---').join('|')}|`);
+for (const condition of conditions) {
+  const [off, on] = ['off', 'on'].map((s) => rows.find((r) => r.condition === condition.label && r.suppression === s)!) as [Row, Row];
+  const pair = (key: string) => `${off.wer_percent[key]} / ${on.wer_percent[key]}`;
+  const cells = [condition.label, ...voices.map(pair), `**${pair('all')}**`, `${off.vad.found} / ${on.vad.found}`, `${off.vad.false_starts} / ${on.vad.false_starts}`];
+  console.log(`| ${cells.join(' | ')} |`);
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
