@@ -108,7 +108,7 @@ for (const condition of conditions) {
     };
     row.wer_percent.all = round1(werPercent(result.total));
     rows.push(row);
-    log(`${condition.label.padEnd(14)} suppression ${suppression.padEnd(3)} WER ${row.wer_percent.all}%  ${JSON.stringify(row.wer_percent)} vad ${JSON.stringify(row.vad)}`);
+    log(`${condition.label.padEnd(14)} suppression ${suppression.padEnd(3)} WER ${JSON.stringify(row.wer_percent)} vad ${JSON.stringify(row.vad)}`);
   }
 }
 recognizer.close();
@@ -116,7 +116,7 @@ await stt.close();
 
 const usPerFrame = denoiseCpuUs / denoiseFrames;
 const cost = { us_per_20ms_frame: Math.round(usPerFrame), cpu_percent_of_a_core_per_call: round1(usPerFrame / 200), frames: denoiseFrames };
-log(`RNNoise (8 kHz -> 48 kHz -> RNNoise -> 8 kHz): ${cost.us_per_20ms_frame} us CPU per 20 ms frame, ${cost.cpu_percent_of_a_core_per_call}% of a core per call`);
+log(`RNNoise with its resampling: ${cost.us_per_20ms_frame} us CPU per 20 ms frame, ${cost.cpu_percent_of_a_core_per_call}% of a core per call`);
 const file = writeResults('noise-wer', `node dist/bench/noise-wer.js --voices ${voices.join(',')} --snr ${values.snr} --noises ${values.noises}`, {
   clips_per_condition: clean.length,
   lead_in_ms: LEAD_IN_MS,
@@ -133,7 +133,8 @@ console.log(`|${header.map(() => '---').join('|')}|`);
 for (const condition of conditions) {
   const [off, on] = ['off', 'on'].map((s) => rows.find((r) => r.condition === condition.label && r.suppression === s)!) as [Row, Row];
   const pair = (key: string) => `${off.wer_percent[key]} / ${on.wer_percent[key]}`;
-  const cells = [condition.label, ...voices.map(pair), `**${pair('all')}**`, `${off.vad.found} / ${on.vad.found}`, `${off.vad.false_starts} / ${on.vad.false_starts}`];
+  const vadPair = (key: 'found' | 'false_starts') => `${off.vad[key]} / ${on.vad[key]}`;
+  const cells = [condition.label, ...voices.map(pair), `**${pair('all')}**`, vadPair('found'), vadPair('false_starts')];
   console.log(`| ${cells.join(' | ')} |`);
 }
 
