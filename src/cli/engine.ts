@@ -1,7 +1,7 @@
 // `phone-agent engine`: the embedded Voice Agent V1 engine on its own, for any V1 client
 // (another phone-agent via AGENT_URL, the Deepgram SDK pointed at it, a test rig).
 import { parseArgs } from 'node:util';
-import { parseEngineEnv, engineThinkOptions } from '../engine-env.js';
+import { parseEngineEnv, engineOptions } from '../engine-env.js';
 import { loadDotEnv } from '../config/env.js';
 import { createLogger } from '../observability/log.js';
 import { startEngineServer } from '../engine/server.js';
@@ -29,7 +29,7 @@ export async function engineCommand(argv: string[]): Promise<void> {
   loadDotEnv();
   const env = parseEngineEnv(process.env);
   const logger = createLogger({ level: env.LOG_LEVEL });
-  const server = await startEngineServer({ host: values.host, port, logger, think: engineThinkOptions(env) });
+  const server = await startEngineServer({ host: values.host, port, logger, ...engineOptions(env) });
   logger.info({ url: server.url }, 'phone-agent engine listening');
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
