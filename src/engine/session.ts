@@ -297,7 +297,7 @@ export class EngineSession {
       history: settings.flags?.history !== false,
     };
     this.#state = 'ready';
-    this.#log.info({ input: settings.audio.input, output: settings.audio.output }, 'engine session ready');
+    this.#log.info({ input: settings.audio.input, output: settings.audio.output, noise_suppression: suppressor !== undefined }, 'engine session ready');
     this.#send({ type: 'SettingsApplied' });
     if (settings.agent.greeting?.trim()) this.#startReply({ kind: 'say', text: settings.agent.greeting.trim() });
     for (const bytes of this.#startupAudio!.take()) this.#onAudio(bytes);
