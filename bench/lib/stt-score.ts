@@ -2,11 +2,10 @@
 // call feeds them (20 ms frames, optionally through the engine's noise suppression) and the tally.
 // bench/stt-wer.ts (one setting, with latencies) and bench/noise-wer.ts (the noise grid) share it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { NoiseSuppressor } from '../../src/engine/listen/noise-suppression.js';
 import { DEFAULT_VAD_OPTIONS } from '../../src/engine/listen/vad.js';
 import { DEFAULT_USER_SPEECH } from '../../src/engine/user-speech.js';
 import type { FliteVoice } from '../../src/engine/speak/flite.js';
-import { ENGINE_SAMPLE_RATE, type SpeechRecognizer } from '../../src/engine/types.js';
+import { ENGINE_SAMPLE_RATE, type NoiseSuppressor, type SpeechRecognizer } from '../../src/engine/types.js';
 import { CLINIC_TEST_SENTENCES, concat, wordErrors } from '../../test/fixtures/speech.js';
 import { noisyCaller, type CallerNoise } from './noise.js';
 
@@ -29,7 +28,7 @@ export const PREROLL_MS = DEFAULT_USER_SPEECH.prerollMs;
 export const HANGOVER_MS = DEFAULT_VAD_OPTIONS.minSilenceMs;
 
 /** Every test sentence in every voice, with noise mixed in before the line; a different stretch of noise per clip. */
-export async function callerClips(voices: readonly FliteVoice[], noise: Omit<CallerNoise, 'seed' | 'leadInMs'>): Promise<Clip[]> {
+export async function callerClips(voices: readonly FliteVoice[], noise: Omit<CallerNoise, 'seed' | 'leadInMs' | 'tailMs'>): Promise<Clip[]> {
   const clips: Clip[] = [];
   for (const voice of voices) {
     for (const [i, sentence] of CLINIC_TEST_SENTENCES.entries()) {

@@ -16,8 +16,7 @@ import { Conversation } from './conversation.js';
 import { expectedPhrases } from './expected-phrases.js';
 import { DEFAULT_FUNCTION_CALLS, FunctionCalls, type FunctionCallsOptions } from './function-calls.js';
 import { Reply, type ReplyPlan } from './reply.js';
-import type { NoiseSuppressor } from './listen/noise-suppression.js';
-import type { SpeechToText, TextToSpeech, ThinkProvider, VoiceActivityDetector } from './types.js';
+import type { NoiseSuppressor, SpeechToText, TextToSpeech, ThinkProvider, VoiceActivityDetector } from './types.js';
 import { DEFAULT_USER_SPEECH, UserSpeech, type Utterance, type UserSpeechOptions } from './user-speech.js';
 
 /** The engine's parts, shared by all sessions; each session gets its own detector, recogniser and providers. */

@@ -5,14 +5,7 @@
 // Added latency: RNNoise's own 10 ms look-behind plus at most one frame waiting to fill.
 import RNNoise, { type RnnoiseModule } from '@echogarden/rnnoise-wasm';
 import { StreamingResampler } from '../../audio/resample.js';
-import { ENGINE_SAMPLE_RATE } from '../types.js';
-
-/** Cleans one call's audio; keeps that call's state. */
-export interface NoiseSuppressor {
-  /** 8 kHz PCM in, the same audio denoised out (about as many samples, a frame later). */
-  process(samples: Int16Array): Int16Array;
-  close(): void;
-}
+import { ENGINE_SAMPLE_RATE, type NoiseSuppressor } from '../types.js';
 
 export const RNNOISE_SAMPLE_RATE = 48_000;
 

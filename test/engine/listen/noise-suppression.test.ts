@@ -1,10 +1,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRnnoiseSuppressor, type NoiseSuppressor } from '../../../src/engine/listen/noise-suppression.js';
+import { createRnnoiseSuppressor } from '../../../src/engine/listen/noise-suppression.js';
 import { PocketsphinxSpeechToText } from '../../../src/engine/listen/pocketsphinx-stt.js';
 import { createSileroVad } from '../../../src/engine/listen/vad.js';
 import { spokenCaller } from '../../../src/engine/speak/phone-channel.js';
-import type { VadEvent } from '../../../src/engine/types.js';
+import type { NoiseSuppressor, VadEvent } from '../../../src/engine/types.js';
 import { noisyCaller, pinkNoise } from '../../../bench/lib/noise.js';
 import { audibleSpan, CLINIC_EXPECTED_PHRASES, concat } from '../../fixtures/speech.js';
 
