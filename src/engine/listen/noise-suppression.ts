@@ -7,7 +7,7 @@ import RNNoise, { type RnnoiseModule } from '@echogarden/rnnoise-wasm';
 import { StreamingResampler } from '../../audio/resample.js';
 import { ENGINE_SAMPLE_RATE, type NoiseSuppressor } from '../types.js';
 
-export const RNNOISE_SAMPLE_RATE = 48_000;
+const RNNOISE_SAMPLE_RATE = 48_000;
 
 let loading: Promise<RnnoiseModule> | undefined;
 
