@@ -8,8 +8,9 @@ import { startEngineServer } from '../engine/server.js';
 
 const HELP = `usage: phone-agent engine [--host HOST] [--port PORT]
 
-Serves the embedded voice agent engine (Silero VAD, pocketsphinx, the clinic dialog or an
-OpenAI-compatible model, flite) at ws://HOST:PORT/v1/agent/converse.
+Serves the embedded voice agent engine (RNNoise, Silero VAD, pocketsphinx, the clinic dialog or an
+OpenAI-compatible model, flite) at ws://HOST:PORT/v1/agent/converse. NOISE_SUPPRESSION=off leaves
+RNNoise out.
   --host   listen address (default 127.0.0.1)
   --port   listen port (default 5001; 0 picks a free one)
 `;
