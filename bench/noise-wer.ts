@@ -8,12 +8,11 @@ import { parseArgs } from 'node:util';
 import { PocketsphinxSpeechToText } from '../src/engine/listen/pocketsphinx-stt.js';
 import { createRnnoiseSuppressor, loadRnnoise } from '../src/engine/listen/noise-suppression.js';
 import { createSileroVad } from '../src/engine/listen/vad.js';
-import { FLITE_VOICES, type FliteVoice } from '../src/engine/speak/flite.js';
 import type { VadEvent } from '../src/engine/types.js';
 import { audibleSpan, CLINIC_EXPECTED_PHRASES } from '../test/fixtures/speech.js';
 import { parseNoiseKind, type NoiseKind } from './lib/noise.js';
 import { log, writeResults } from './lib/results.js';
-import { callerClips, FRAME, LEAD_IN_MS, lineAudio, scoreUtterances, TAIL_MS, utteranceAudio, werPercent, type Clip } from './lib/stt-score.js';
+import { callerClips, parseVoices, FRAME, LEAD_IN_MS, lineAudio, scoreUtterances, TAIL_MS, utteranceAudio, werPercent, type Clip } from './lib/stt-score.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,10 +22,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '100' },
   },
 });
-const voices = values.voices.split(',').map((v) => {
-  if (!(FLITE_VOICES as readonly string[]).includes(v)) throw new Error(`unknown voice ${v} (use ${FLITE_VOICES.join(', ')})`);
-  return v as FliteVoice;
-});
+const voices = parseVoices(values.voices);
 const conditions: { noise: NoiseKind; snrDb: number; label: string }[] = [{ noise: 'none', snrDb: Infinity, label: 'clean' }];
 for (const noise of values.noises.split(',').map(parseNoiseKind)) {
   for (const snrDb of values.snr.split(',').map(Number)) conditions.push({ noise, snrDb, label: `${noise} ${snrDb} dB` });

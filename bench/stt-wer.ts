@@ -10,11 +10,11 @@ import { parseArgs } from 'node:util';
 import { PocketsphinxSpeechToText } from '../src/engine/listen/pocketsphinx-stt.js';
 import { createRnnoiseSuppressor } from '../src/engine/listen/noise-suppression.js';
 import { createSileroVad } from '../src/engine/listen/vad.js';
-import { FLITE_VOICES, FliteTextToSpeech, type FliteVoice } from '../src/engine/speak/flite.js';
+import { FliteTextToSpeech } from '../src/engine/speak/flite.js';
 import { ENGINE_SAMPLE_RATE } from '../src/engine/types.js';
 import { CLINIC_EXPECTED_PHRASES, CLINIC_TEST_SENTENCES } from '../test/fixtures/speech.js';
 import { parseNoiseKind } from './lib/noise.js';
-import { callerClips, feed, FRAME, lineAudio, scoreUtterances, utteranceAudio, werPercent } from './lib/stt-score.js';
+import { callerClips, parseVoices, feed, FRAME, lineAudio, scoreUtterances, utteranceAudio, werPercent } from './lib/stt-score.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,10 +26,7 @@ const { values } = parseArgs({
     'noise-suppression': { type: 'string', default: 'off' },
   },
 });
-const voices = values.voices.split(',').map((v) => {
-  if (!(FLITE_VOICES as readonly string[]).includes(v)) throw new Error(`unknown voice ${v} (use ${FLITE_VOICES.join(', ')})`);
-  return v as FliteVoice;
-});
+const voices = parseVoices(values.voices);
 const speed = Number(values.speed);
 const noise = parseNoiseKind(values.noise);
 const snrDb = Number(values.snr);

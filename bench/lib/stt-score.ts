@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_VAD_OPTIONS } from '../../src/engine/listen/vad.js';
 import { DEFAULT_USER_SPEECH } from '../../src/engine/user-speech.js';
-import type { FliteVoice } from '../../src/engine/speak/flite.js';
+import { FLITE_VOICES, type FliteVoice } from '../../src/engine/speak/flite.js';
 import { ENGINE_SAMPLE_RATE, type NoiseSuppressor, type SpeechRecognizer } from '../../src/engine/types.js';
 import { CLINIC_TEST_SENTENCES, concat, wordErrors } from '../../test/fixtures/speech.js';
 import { noisyCaller, type CallerNoise } from './noise.js';
@@ -26,6 +26,14 @@ export const TAIL_MS = 1000;
 export const PREROLL_MS = DEFAULT_USER_SPEECH.prerollMs;
 /** ... and from after it: the VAD's end-of-turn hangover. */
 export const HANGOVER_MS = DEFAULT_VAD_OPTIONS.minSilenceMs;
+
+/** A --voices flag: flite voice names separated by commas. */
+export function parseVoices(list: string): FliteVoice[] {
+  return list.split(',').map((v) => {
+    if (!(FLITE_VOICES as readonly string[]).includes(v)) throw new Error(`unknown voice ${v} (use ${FLITE_VOICES.join(', ')})`);
+    return v as FliteVoice;
+  });
+}
 
 /** Every test sentence in every voice, with noise mixed in before the line; a different stretch of noise per clip. */
 export async function callerClips(voices: readonly FliteVoice[], noise: Omit<CallerNoise, 'seed' | 'leadInMs' | 'tailMs'>): Promise<Clip[]> {
