@@ -3,8 +3,9 @@
 // latency is from the end of the caller's audio to the first agent audio frame the caller receives
 // (the `phone-agent call` measure). Then the same call at rising concurrency, to find how many this
 // machine serves in real time: every turn answered and voice-to-voice p95 under 1 s.
-//   node dist/bench/engine-voice.js [--levels 1,5,10,20,30] [--repeat N] [--workers N]
+//   node dist/bench/engine-voice.js [--levels 1,5,10,20,30] [--repeat N] [--workers N] [--noise-suppression on|off]
 // --workers N runs the server as a primary and N workers (WORKERS=N), each with its own engine.
+// --noise-suppression sets NOISE_SUPPRESSION (unset: the server's default) and names the results file after it.
 import { parseArgs } from 'node:util';
 import { mulawEncode } from '../src/audio/mulaw.js';
 import { spokenCaller } from '../src/engine/speak/phone-channel.js';
@@ -25,13 +26,26 @@ const SCRIPT = [
 const REAL_TIME_P95_MS = 1000;
 
 const { values } = parseArgs({
-  options: { levels: { type: 'string', default: '1,5,10,20,30' }, repeat: { type: 'string', default: '3' }, workers: { type: 'string' } },
+  options: {
+    levels: { type: 'string', default: '1,5,10,20,30' },
+    repeat: { type: 'string', default: '3' },
+    workers: { type: 'string' },
+    'noise-suppression': { type: 'string' },
+  },
 });
+const suppression = values['noise-suppression'];
+if (suppression !== undefined && !['on', 'off'].includes(suppression)) throw new Error('--noise-suppression must be on or off');
 const utterances = await Promise.all(SCRIPT.map(async (text) => ({ text, label: text, mulaw: Buffer.from(mulawEncode(await spokenCaller(text))) })));
 
 // Every caller comes from 127.0.0.1: past the default burst of stream upgrades per address they would be refused (429).
 const server = await ServerProcess.start({
-  env: { AGENT_URL: '', DEEPGRAM_API_KEY: '', RATE_LIMIT_BURST: '1000', ...(values.workers && { WORKERS: values.workers }) },
+  env: {
+    AGENT_URL: '',
+    DEEPGRAM_API_KEY: '',
+    RATE_LIMIT_BURST: '1000',
+    ...(values.workers && { WORKERS: values.workers }),
+    ...(suppression && { NOISE_SUPPRESSION: suppression }),
+  },
 });
 const levels: Array<Record<string, unknown>> = [];
 let single: Record<string, unknown> | undefined;
@@ -83,12 +97,14 @@ try {
   await server.stop();
 }
 const sustained = levels.filter((l) => l.real_time).map((l) => l.concurrency as number);
-const command =
-  `node dist/bench/engine-voice.js --levels ${values.levels} --repeat ${values.repeat}${values.workers ? ` --workers ${values.workers}` : ''}`;
+const options = `${values.workers ? ` --workers ${values.workers}` : ''}${suppression ? ` --noise-suppression ${suppression}` : ''}`;
+const command = `node dist/bench/engine-voice.js --levels ${values.levels} --repeat ${values.repeat}${options}`;
+const name = `engine-voice${values.workers ? `-workers-${values.workers}` : ''}${suppression ? `-noise-suppression-${suppression}` : ''}`;
 log(
-  `wrote ${writeResults(values.workers ? `engine-voice-workers-${values.workers}` : 'engine-voice', command, {
+  `wrote ${writeResults(name, command, {
     script: SCRIPT,
     server_workers: values.workers ? Number(values.workers) : 1,
+    noise_suppression: suppression ?? 'server default',
     real_time_criterion: `every turn answered and voice-to-voice p95 < ${REAL_TIME_P95_MS} ms`,
     single,
     levels,

@@ -4,7 +4,7 @@ import type { Env } from './config/env.js';
 import { AgentDirectory } from './agents/directory.js';
 import { loadAgentsFromEnv } from './agents/definitions.js';
 import { errorMessage } from './observability/error-message.js';
-import { engineThinkOptions } from './engine-env.js';
+import { engineOptions } from './engine-env.js';
 import { buildServer, type PhoneAgentServer } from './server.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { startTracing } from './observability/tracing.js';
@@ -173,7 +173,7 @@ export async function startApp(env: Env, options: AppOptions = {}): Promise<App>
         await app.register(async (engine) => {
           engine.addHook('onRequest', engineGuard(env.ADMIN_TOKEN));
           // The built-in dialog reads "tomorrow" and "tuesday" on the clinic's calendar, like the clinic's functions.
-          const offline = createOfflineEngine({ logger, think: engineThinkOptions(env, clinic.timezone) });
+          const offline = createOfflineEngine({ logger, ...engineOptions(env, clinic.timezone) });
           metrics.watchEngineSessions(() => offline.activeSessions);
           await engine.register(enginePlugin, { engine: offline });
         });

@@ -5,11 +5,13 @@
 //   const audio = await noisyCaller('I need a refill', 'rms', { noise: 'babble', snrDb: 10, seed: 1 });
 //
 // noisyCaller is spokenCaller() (src/engine/speak/phone-channel.ts) with noise added: 8 kHz PCM as the
-// engine hears it, at the asked SNR in the telephone band. pinkNoise, babbleNoise and mixAtSnr are the parts, for other sources of speech.
+// engine hears it, at the asked SNR in the telephone band. pinkNoise, babbleNoise and mixAtSnr are the
+// parts, for other sources of speech.
 import { FLITE_VOICES, fliteSpeech, type FliteVoice } from '../../src/engine/speak/flite.js';
 import { PHONE_BAND, phoneChannel } from '../../src/engine/speak/phone-channel.js';
 import { bandLimit } from '../../src/engine/speak/filters.js';
 import { downsample } from '../../src/audio/resample.js';
+import type { PcmAudio } from '../../src/audio/wav.js';
 import { concat } from '../../test/fixtures/speech.js';
 
 export const NOISE_KINDS = ['none', 'pink', 'babble'] as const;
@@ -88,25 +90,12 @@ export async function babbleNoise(length: number, sampleRate: number, { talkers 
   return normalise(out);
 }
 
-const sentences = new Map<string, Promise<Int16Array>>();
-
 /** One talker's sentences back to back with short pauses, at `sampleRate`. */
 async function talkerTrack(voice: FliteVoice, firstSentence: number, sampleRate: number): Promise<Int16Array> {
   const order = [...BABBLE_SENTENCES.slice(firstSentence), ...BABBLE_SENTENCES.slice(0, firstSentence)];
   const pause = new Int16Array(Math.round(sampleRate * 0.25));
-  const spoken = await Promise.all(order.map((sentence) => babbleSentence(sentence, voice, sampleRate)));
-  return concat(...spoken.flatMap((speech) => [speech, pause]));
-}
-
-/** Each voice says each sentence once per process: tests and benches make many babbles. */
-function babbleSentence(sentence: string, voice: FliteVoice, sampleRate: number): Promise<Int16Array> {
-  const key = `${voice}/${sampleRate}/${sentence}`;
-  let speech = sentences.get(key);
-  if (!speech) {
-    speech = fliteSpeech(sentence, voice).then((s) => downsample(s.samples, s.sampleRate, sampleRate));
-    sentences.set(key, speech);
-  }
-  return speech;
+  const sentences = await Promise.all(order.map((sentence) => spokenOnce(sentence, voice)));
+  return concat(...sentences.flatMap((speech) => [downsample(speech.samples, speech.sampleRate, sampleRate), pause]));
 }
 
 /**
@@ -119,11 +108,18 @@ function babbleSentence(sentence: string, voice: FliteVoice, sampleRate: number)
 export function mixAtSnr(speech: Int16Array, noise: Float32Array, snrDb: number, sampleRate?: number): Int16Array {
   if (noise.length === 0) throw new Error('mixAtSnr needs some noise');
   const looped = Float32Array.from({ length: speech.length }, (_, n) => noise[n % noise.length]!);
+  return addNoise(speech, looped, noiseGain(speech, looped, snrDb, sampleRate));
+}
+
+function noiseGain(speech: Int16Array, noise: Float32Array, snrDb: number, sampleRate: number | undefined): number {
   const speechLevel = level(speech, sampleRate);
-  const noiseLevel = level(looped, sampleRate);
+  const noiseLevel = level(noise, sampleRate);
   if (speechLevel === 0 || noiseLevel === 0) throw new Error('mixAtSnr needs speech and noise that are not silent');
-  const gain = speechLevel / noiseLevel / 10 ** (snrDb / 20);
-  return Int16Array.from(speech, (v, n) => Math.max(-32768, Math.min(32767, Math.round(v + looped[n]! * gain))));
+  return speechLevel / noiseLevel / 10 ** (snrDb / 20);
+}
+
+function addNoise(speech: Int16Array, noise: Float32Array, gain: number): Int16Array {
+  return Int16Array.from(speech, (v, n) => Math.max(-32768, Math.min(32767, Math.round(v + noise[n]! * gain))));
 }
 
 /** RMS, in the telephone band when a sample rate is given. */
@@ -151,13 +147,34 @@ export interface CallerNoise {
   noise: NoiseKind;
   snrDb: number;
   seed?: number;
+  /** Noise alone before the speech (a line is noisy before the caller talks); the SNR is the speech's. Default 0. */
+  leadInMs?: number;
+  /** Noise alone after the speech, e.g. for a VAD to hear its end. Default 0. */
+  tailMs?: number;
 }
 
 /** What a caller saying `text` in a noisy place sounds like at the far end of a phone line: 8 kHz PCM. */
-export async function noisyCaller(text: string, voice: FliteVoice, { noise, snrDb, seed = 1 }: CallerNoise): Promise<Int16Array> {
-  const { samples, sampleRate } = await fliteSpeech(text, voice);
-  const background = await makeNoise(noise, samples.length, sampleRate, { exclude: [voice], seed });
-  return phoneChannel(background ? mixAtSnr(samples, background, snrDb, sampleRate) : samples, sampleRate);
+export async function noisyCaller(text: string, voice: FliteVoice, { noise, snrDb, seed = 1, leadInMs = 0, tailMs = 0 }: CallerNoise): Promise<Int16Array> {
+  const { samples, sampleRate } = await spokenOnce(text, voice);
+  const lead = Math.round((leadInMs * sampleRate) / 1000);
+  const padded = concat(new Int16Array(lead), samples, new Int16Array(Math.round((tailMs * sampleRate) / 1000)));
+  const background = await makeNoise(noise, padded.length, sampleRate, { exclude: [voice], seed });
+  if (!background) return phoneChannel(padded, sampleRate);
+  const gain = noiseGain(samples, background.subarray(lead, lead + samples.length), snrDb, sampleRate);
+  return phoneChannel(addNoise(padded, background, gain), sampleRate);
+}
+
+const spoken = new Map<string, Promise<PcmAudio>>();
+
+/** Each sentence is synthesised once per voice and process: benchmarks mix many noises into the same speech. */
+function spokenOnce(text: string, voice: FliteVoice): Promise<PcmAudio> {
+  const key = `${voice}/${text}`;
+  let speech = spoken.get(key);
+  if (!speech) {
+    speech = fliteSpeech(text, voice);
+    spoken.set(key, speech);
+  }
+  return speech;
 }
 
 function rms(samples: ArrayLike<number>): number {

@@ -199,6 +199,8 @@ export const EnvSchema = z.object({
   CALL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   CALL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** RNNoise on the embedded engine's input, before its VAD and recogniser hear the caller (bench/noise-wer.ts decided the default). */
+  NOISE_SUPPRESSION: optionalString.pipe(z.enum(['on', 'off'], { error: 'must be on or off' }).default('on')),
   /** Traces: set either and calls are traced over OTLP/HTTP; the SDK reads these and the other OTEL_* variables itself. */
   OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl('http://collector:4318'),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl('http://collector:4318/v1/traces'),

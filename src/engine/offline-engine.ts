@@ -1,10 +1,12 @@
 // The engine as shipped: offline parts only. Silero VAD and pocketsphinx (in worker threads) listen,
-// the built-in clinic dialog or any OpenAI-compatible model thinks, flite speaks.
+// after RNNoise when noise suppression is on; the built-in clinic dialog or any OpenAI-compatible model
+// thinks; flite speaks.
 import type { SpeakSettings } from '../agent/settings.js';
 import type { Logger } from '../observability/log.js';
 import type { Clock } from '../domain/clock.js';
 import { Engine } from './engine.js';
 import { PocketsphinxSpeechToText, type PocketsphinxSttOptions } from './listen/pocketsphinx-stt.js';
+import { createRnnoiseSuppressor } from './listen/noise-suppression.js';
 import { createSileroVad } from './listen/vad.js';
 import type { EngineSessionOptions } from './session.js';
 import { DEFAULT_AGENT_VOICE, FLITE_VOICES, FliteTextToSpeech, type FliteVoice } from './speak/flite.js';
@@ -17,6 +19,8 @@ export interface OfflineEngineOptions {
   think?: ThinkProviderOptions;
   stt?: Partial<PocketsphinxSttOptions>;
   session?: Partial<EngineSessionOptions>;
+  /** RNNoise on each call's audio before the VAD and the recogniser (the server sets it from NOISE_SUPPRESSION). Default off. */
+  noiseSuppression?: boolean;
 }
 
 export function createOfflineEngine(options: OfflineEngineOptions = {}): Engine {
@@ -25,6 +29,7 @@ export function createOfflineEngine(options: OfflineEngineOptions = {}): Engine 
     parts: {
       speechToText,
       createVad: () => createSileroVad(),
+      createNoiseSuppressor: options.noiseSuppression ? createRnnoiseSuppressor : undefined,
       createTextToSpeech: (speak) => new FliteTextToSpeech({ voice: fliteVoice(speak) }),
       createThinkProvider: (think) => createThinkProvider(think, options.think),
     },

@@ -16,13 +16,15 @@ import { Conversation } from './conversation.js';
 import { expectedPhrases } from './expected-phrases.js';
 import { DEFAULT_FUNCTION_CALLS, FunctionCalls, type FunctionCallsOptions } from './function-calls.js';
 import { Reply, type ReplyPlan } from './reply.js';
-import type { SpeechToText, TextToSpeech, ThinkProvider, VoiceActivityDetector } from './types.js';
+import type { NoiseSuppressor, SpeechToText, TextToSpeech, ThinkProvider, VoiceActivityDetector } from './types.js';
 import { DEFAULT_USER_SPEECH, UserSpeech, type Utterance, type UserSpeechOptions } from './user-speech.js';
 
 /** The engine's parts, shared by all sessions; each session gets its own detector, recogniser and providers. */
 export interface EngineParts {
   speechToText: SpeechToText;
   createVad(): VoiceActivityDetector;
+  /** Cleans each call's audio before its VAD and recogniser hear it; absent: they hear it as it comes. */
+  createNoiseSuppressor?(): Promise<NoiseSuppressor>;
   createTextToSpeech(speak: SpeakSettings | undefined): TextToSpeech;
   createThinkProvider(think: ThinkSettings): ThinkProvider;
 }
@@ -68,6 +70,7 @@ const TIMEOUT_DESCRIPTION = "We waited too long for a websocket message. Please 
 interface Agent {
   settings: Settings;
   decoder: InputAudioDecoder;
+  suppressor: NoiseSuppressor | undefined;
   encoder: OutputAudioEncoder;
   audio: AgentAudioOut;
   listener: UserSpeech;
@@ -146,7 +149,8 @@ export class EngineSession {
         return this.#startupAudio!.push(bytes);
       case 'ready': {
         const agent = this.#agent!;
-        agent.listener.push(agent.decoder.decode(bytes));
+        const samples = agent.decoder.decode(bytes);
+        agent.listener.push(agent.suppressor ? agent.suppressor.process(samples) : samples);
         return;
       }
     }
@@ -264,8 +268,13 @@ export class EngineSession {
     const think = thinkList.map((t) => parts.createThinkProvider(t));
     const thinkSettings = primaryThink(settings);
     const recognizer = await parts.speechToText.createRecognizer(expectedPhrases(settings, thinkSettings, think[0]!));
+    const suppressor = await parts.createNoiseSuppressor?.().catch((error: unknown) => {
+      recognizer.close();
+      throw error;
+    });
     if (this.#state === 'closed') {
       recognizer.close();
+      suppressor?.close();
       return;
     }
     const vad = parts.createVad();
@@ -275,6 +284,7 @@ export class EngineSession {
     this.#agent = {
       settings,
       decoder: new InputAudioDecoder(settings.audio.input),
+      suppressor,
       encoder,
       audio: new AgentAudioOut(sink, bytesPerMs, clock, options.audioOut),
       listener: new UserSpeech(vad, recognizer, clock, this.#listenerEvents(), options.userSpeech),
@@ -286,7 +296,7 @@ export class EngineSession {
       history: settings.flags?.history !== false,
     };
     this.#state = 'ready';
-    this.#log.info({ input: settings.audio.input, output: settings.audio.output }, 'engine session ready');
+    this.#log.info({ input: settings.audio.input, output: settings.audio.output, noise_suppression: suppressor !== undefined }, 'engine session ready');
     this.#send({ type: 'SettingsApplied' });
     if (settings.agent.greeting?.trim()) this.#startReply({ kind: 'say', text: settings.agent.greeting.trim() });
     for (const bytes of this.#startupAudio!.take()) this.#onAudio(bytes);
@@ -420,6 +430,7 @@ export class EngineSession {
     this.deps.clock.clearTimeout(this.#idleTimer);
     this.#interrupt();
     this.#agent?.listener.close();
+    this.#agent?.suppressor?.close();
     this.#startupAudio = undefined;
     this.#startupMessages = [];
     this.#queuedInjections = [];

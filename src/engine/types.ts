@@ -17,6 +17,13 @@ export interface VoiceActivityDetector {
   close(): void;
 }
 
+/** Per-connection noise suppressor over 8 kHz PCM, in front of the detector and the recogniser. */
+export interface NoiseSuppressor {
+  /** Audio in, the same audio cleaned out: about as many samples, a little later (each keeps its own state). */
+  process(samples: Int16Array): Int16Array;
+  close(): void;
+}
+
 /** Per-connection streaming recogniser over 8 kHz PCM. */
 export interface SpeechRecognizer {
   /** Start a new utterance (audio before this call is not part of it). */

@@ -75,5 +75,12 @@ test('a noisy caller is the clean caller plus noise at the asked SNR, through th
       assert.ok(Math.abs(heard - snrDb) < 0.5, `${noise} mixed at ${snrDb} dB: ${heard.toFixed(2)} dB on the line`);
     }
   }
+  // A noisy lead-in before the same speech at the same SNR.
+  const led = await noisyCaller(text, 'slt', { noise: 'pink', snrDb: 10, seed: 1, leadInMs: 500 });
+  assert.equal(led.length, clean.length + 4000);
+  assert.ok(power(led.subarray(0, 3900)) > 0, 'the lead-in is noise, not silence');
+  const speechPart = led.subarray(4000);
+  const snr = 10 * Math.log10(power(clean) / power(Float64Array.from(speechPart, (v, i) => v - clean[i]!)));
+  assert.ok(Math.abs(snr - 10) < 0.5, `after a lead-in: ${snr.toFixed(2)} dB`);
   assert.throws(() => parseNoiseKind('traffic'), /unknown noise traffic \(use none, pink, babble\)/);
 });

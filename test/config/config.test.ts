@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseEnv, ConfigError } from '../../src/config/env.js';
-import { engineThinkOptions, parseEngineEnv } from '../../src/engine-env.js';
+import { engineOptions, engineThinkOptions, parseEngineEnv } from '../../src/engine-env.js';
 import { availableParallelism } from 'node:os';
 import { loadAgentSettings, validateAgentSettings } from '../../src/agent/settings-file.js';
 
@@ -64,6 +64,21 @@ test("the engine's options come from the validated environment", () => {
     dialog: { timeZone: 'Europe/Paris' },
   });
   assert.equal(engineThinkOptions(parseEnv({}), 'America/New_York').dialog?.timeZone, 'America/New_York', "the clinic's zone when CLINIC_TIMEZONE is unset");
+});
+
+test('NOISE_SUPPRESSION turns the engine\'s RNNoise on or off; anything else is refused by name', () => {
+  assert.equal(engineOptions(parseEngineEnv({})).noiseSuppression, true, 'on unless turned off (it lowers the word error rate in noise)');
+  assert.equal(engineOptions(parseEngineEnv({ NOISE_SUPPRESSION: 'off' })).noiseSuppression, false);
+  assert.equal(engineOptions(parseEngineEnv({ NOISE_SUPPRESSION: ' on ' })).noiseSuppression, true);
+  assert.equal(parseEnv({ NOISE_SUPPRESSION: '' }).NOISE_SUPPRESSION, 'on', 'empty, as in a .env template, is unset');
+  for (const bad of ['yes', 'true', 'ON', '1']) {
+    assert.throws(
+      () => parseEnv({ NOISE_SUPPRESSION: bad }),
+      (e: unknown) => e instanceof ConfigError && /NOISE_SUPPRESSION: must be on or off/.test(e.message),
+      bad,
+    );
+  }
+  assert.throws(() => parseEngineEnv({ NOISE_SUPPRESSION: 'maybe' }), /NOISE_SUPPRESSION: must be on or off/, 'the engine run alone reads it too');
 });
 
 test('the engine run alone checks only the variables it reads', () => {

@@ -9,6 +9,7 @@ import { parseEnv } from '../../src/config/env.js';
 import { startApp, type App } from '../../src/app.js';
 import { SimulatedCall } from '../../src/simulate/twilio-caller.js';
 import { spokenCaller } from '../../src/engine/speak/phone-channel.js';
+import { noisyCaller } from '../../bench/lib/noise.js';
 import { mulawEncode } from '../../src/audio/mulaw.js';
 import { silentLogger } from '../../src/observability/log.js';
 import type { CallEvent } from '../../src/domain/call.js';
@@ -65,7 +66,7 @@ async function say(call: SimulatedCall, text: string): Promise<void> {
 }
 
 test('barge-in against the embedded engine: the caller talks over the greeting and the agent stops', async (t) => {
-  const { app, events, ws } = await startEmbedded(t);
+  const { app, events, ws } = await startEmbedded(t, { NOISE_SUPPRESSION: 'on' });
   const call = await SimulatedCall.connect({ url: ws });
   // Silence keeps the line alive, as Twilio's does, until the greeting is playing.
   const silence = call.streamSilence(1500);
@@ -109,7 +110,7 @@ function nextWeekday(weekday: string, timeZone: string): string {
 }
 
 test('a spoken caller books an appointment through the bridge, and it exists afterwards with exactly those values', async (t) => {
-  const { app, events, ws } = await startEmbedded(t);
+  const { app, events, ws } = await startEmbedded(t, { NOISE_SUPPRESSION: 'on' });
   const call = await SimulatedCall.connect({ url: ws });
   await agentFinished(call); // the greeting
   for (const line of ['i would like to book an appointment', 'my name is john smith', 'july fourth nineteen eighty', 'tuesday at ten a m', 'yes']) {
@@ -134,6 +135,21 @@ test('a spoken caller books an appointment through the bridge, and it exists aft
   assert.equal(ended.summary.outcome, 'agent_hangup');
   const latencies = events.flatMap((e) => (e.type === 'latency' && e.latency.agentTotalMs !== undefined ? [e.latency.agentTotalMs] : []));
   t.diagnostic(`agent-reported voice-to-voice per turn (ms): ${latencies.join(', ')}`);
+});
+
+test('a caller on a noisy line is understood with noise suppression on', async (t) => {
+  const { events, ws } = await startEmbedded(t, { NOISE_SUPPRESSION: 'on' });
+  const call = await SimulatedCall.connect({ url: ws });
+  await agentFinished(call); // the greeting
+  // A car's pink noise, 10 dB under the caller, on the line before, during and after the question.
+  const noisy = await noisyCaller('what are your opening hours', 'rms', { noise: 'pink', snrDb: 10, leadInMs: 800, tailMs: 800 });
+  await call.streamAudio(Buffer.from(mulawEncode(noisy)));
+  await call.streamSilence(400);
+  await agentFinished(call);
+  const turns = events.flatMap((e) => (e.type === 'turn' ? [`${e.turn.role}: ${e.turn.text}`] : []));
+  assert.ok(turns.some((turn) => /^user: .*hours/.test(turn)), `the question was heard: ${JSON.stringify(turns)}`);
+  assert.match(turns.at(-1) ?? '', /^assistant: .*(open|hours|monday)/i, `the agent answered it: ${JSON.stringify(turns)}`);
+  call.hangUp();
 });
 
 test('a caller who goes silent is asked whether they are still there, answers, and the call goes on', async (t) => {
