@@ -225,6 +225,7 @@ test('a spelled name is read from plain letters, the phonetic alphabet and "g as
   assert.equal(spelled('c as in charlie h e n'), 'Chen');
   // Letter homophones count only once a spelling is under way; two letters are not a spelling.
   assert.equal(spelled('k e l l why'), 'Kelly');
+  assert.equal(spelled('w a l as h'), 'Walsh');
   assert.equal(spelled('are you there'), undefined);
   assert.equal(spelled('i have a question'), undefined);
   assert.equal(spelled('my name is maria'), undefined);

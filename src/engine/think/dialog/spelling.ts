@@ -16,7 +16,7 @@ export const PHONETIC_ALPHABET: ReadonlyMap<string, string> = new Map([
 const LETTER_HOMOPHONES: ReadonlyMap<string, string> = new Map([
   ['bee', 'b'], ['see', 'c'], ['sea', 'c'], ['dee', 'd'], ['gee', 'g'], ['jay', 'j'], ['kay', 'k'], ['oh', 'o'],
   ['pea', 'p'], ['pee', 'p'], ['queue', 'q'], ['cue', 'q'], ['are', 'r'], ['tea', 't'], ['tee', 't'], ['you', 'u'],
-  ['vee', 'v'], ['why', 'y'], ['zee', 'z'], ['zed', 'z'],
+  ['vee', 'v'], ['why', 'y'], ['zee', 'z'], ['zed', 'z'], ['as', 's'], ['es', 's'], ["it's", 's'], ['eight', 'h'],
 ]);
 
 /** Fewer letters than this in a row is not a spelling ("a", "i" and "o" are everyday words). */
@@ -57,7 +57,9 @@ function spelledRun(tokens: readonly string[], start: number): { letters: string
 function letterAt(tokens: readonly string[], i: number, inSpelling: boolean): { letter: string; next: number } | undefined {
   const word = tokens[i];
   if (word === undefined) return undefined;
-  const letter = /^[a-z]$/.test(word) ? word : PHONETIC_ALPHABET.get(word) ?? (inSpelling ? LETTER_HOMOPHONES.get(word) : undefined);
+  // "as" is the letter s unless it begins "as in".
+  const homophone = inSpelling && !(word === 'as' && tokens[i + 1] === 'in') ? LETTER_HOMOPHONES.get(word) : undefined;
+  const letter = /^[a-z]$/.test(word) ? word : PHONETIC_ALPHABET.get(word) ?? homophone;
   if (!letter) return undefined;
   // "g as in george", "s for sam": the example word confirms the letter and is skipped.
   const example = tokens[i + 1] === 'as' && tokens[i + 2] === 'in' ? i + 3 : tokens[i + 1] === 'for' ? i + 2 : undefined;
