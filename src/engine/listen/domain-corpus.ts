@@ -1,5 +1,6 @@
 // Generic material every phone agent's language model gets besides its own expected phrases: the
 // answers, names, numbers, dates and times callers say whatever the agent is for.
+import { PHONETIC_ALPHABET } from '../think/dialog/spelling.js';
 import { numberWords, ordinalWords, yearWords } from './spoken-text.js';
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october',
@@ -55,5 +56,11 @@ export function genericDomainSentences(): string[] {
     out.push(`my name is ${first} ${last}`, `this is ${first}`, `${first} ${last}`);
   });
   for (const last of LAST_NAMES) out.push(`doctor ${last}`, `with doctor ${last}`, last);
+  // Spelled names (the dialog asks for one when a name was not understood): letters, the phonetic
+  // alphabet and "g as in george", in the letter sequences real names have.
+  for (const last of LAST_NAMES) out.push([...last].join(' '), `it's ${[...last].join(' ')}`);
+  for (const [word, letter] of PHONETIC_ALPHABET) {
+    if (/^[a-z]+$/.test(word)) out.push(word, `${letter} as in ${word}`);
+  }
   return out;
 }

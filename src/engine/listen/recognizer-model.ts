@@ -11,7 +11,7 @@ import type { PronunciationDictionary } from './pronunciations.js';
 import { spokenWords } from './spoken-text.js';
 
 // Bump when the builder or the generic corpus changes, so stale cached models are not reused.
-const MODEL_FORMAT = 1;
+const MODEL_FORMAT = 2;
 // The agent's own phrases count this many times against one generic sentence.
 const EXPECTED_PHRASE_WEIGHT = 3;
 

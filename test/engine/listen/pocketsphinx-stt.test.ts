@@ -4,6 +4,8 @@ import { PocketsphinxDecoder, PocketsphinxUnavailableError } from '../../../src/
 import { PocketsphinxSpeechToText } from '../../../src/engine/listen/pocketsphinx-stt.js';
 import { spokenCaller } from '../../../src/engine/speak/phone-channel.js';
 import type { FliteVoice } from '../../../src/engine/speak/flite.js';
+import { findSpelling } from '../../../src/engine/think/dialog/spelling.js';
+import { tokenize } from '../../../src/engine/think/dialog/words.js';
 import type { SpeechRecognizer } from '../../../src/engine/types.js';
 import { CLINIC_EXPECTED_PHRASES, CLINIC_TEST_SENTENCES, noise, silence, wordErrors } from '../../fixtures/speech.js';
 
@@ -74,4 +76,14 @@ test('a missing acoustic model is reported with the Debian packages to install',
     () => new PocketsphinxDecoder({ lmPath: '/nonexistent.arpa', dictPath: '/nonexistent.dict', hmmDir: '/nonexistent' }),
     (err: unknown) => err instanceof PocketsphinxUnavailableError && /pocketsphinx-en-us/.test(err.message),
   );
+});
+
+test('a name spelled in plain letters and in the phonetic alphabet is heard letter by letter', async () => {
+  const recognizer = await stt.createRecognizer(CLINIC_EXPECTED_PHRASES);
+  const heard: string[] = [];
+  for (const spelling of ['G, O, N, Z, A, L, E, Z.', 'Oscar, Kilo, Alpha, Foxtrot, Oscar, Romeo.']) {
+    heard.push(await recognise(recognizer, await spokenCaller(spelling, 'rms')));
+  }
+  recognizer.close();
+  assert.deepEqual(heard.map((text) => findSpelling(tokenize(text))), ['Gonzalez', 'Okafor'], heard.join(' | '));
 });

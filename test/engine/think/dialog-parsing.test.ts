@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { toIsoDate, type CivilDate } from '../../../src/engine/think/dialog/calendar.js';
 import { findDates } from '../../../src/engine/think/dialog/dates.js';
 import { findName } from '../../../src/engine/think/dialog/names.js';
+import { findSpelling } from '../../../src/engine/think/dialog/spelling.js';
 import { failureOf, findSlots, normalizeTime, officeInfoText } from '../../../src/engine/think/dialog/results.js';
 import { spokenDate, spokenTime } from '../../../src/engine/think/dialog/spoken.js';
 import { findTimes, toHhmm } from '../../../src/engine/think/dialog/times.js';
@@ -214,4 +215,18 @@ test('DTMF user text convention', () => {
   assert.equal(parseDtmf('Caller pressed star.'), '*');
   assert.equal(parseDtmf('the caller pressed zero'), '0');
   assert.equal(parseDtmf('i pressed the button'), undefined);
+});
+
+test('a spelled name is read from plain letters, the phonetic alphabet and "g as in george", mixed', () => {
+  const spelled = (text: string): string | undefined => findSpelling(tokenize(text));
+  assert.equal(spelled('it is g o n z a l e z'), 'Gonzalez');
+  assert.equal(spelled('G-O-N-Z-A-L-E-Z'), 'Gonzalez');
+  assert.equal(spelled('whiskey alpha lima sierra hotel'), 'Walsh');
+  assert.equal(spelled('c as in charlie h e n'), 'Chen');
+  // Letter homophones count only once a spelling is under way; two letters are not a spelling.
+  assert.equal(spelled('k e l l why'), 'Kelly');
+  assert.equal(spelled('w a l as h'), 'Walsh');
+  assert.equal(spelled('are you there'), undefined);
+  assert.equal(spelled('i have a question'), undefined);
+  assert.equal(spelled('my name is maria'), undefined);
 });

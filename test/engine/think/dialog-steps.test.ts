@@ -192,3 +192,38 @@ test('a task whose function is not declared is not started; a transfer is offere
   assert.equal(step.state.question, 'offer_transfer');
   assert.match(step.say.join(' '), /can't cancel appointments on this line/);
 });
+
+test('a name missed twice is asked for letter by letter, and the spelling becomes the last name', () => {
+  const asked = state(booking({ date: '2025-03-05', time: '09:00', openings: 'confirmed' }, { name: 'Maria', dob: '1990-01-02' }), { question: 'name' });
+  assert.equal(userTurn(asked, 'uh', context()).state.question, 'name');
+  const notHeard = userTurn({ ...asked, misunderstood: 1 }, 'uh', context());
+  assert.equal(notHeard.state.question, 'spell_name');
+  assert.match(notHeard.say.join(' '), /spell the patient's last name/);
+  const spelled = userTurn(notHeard.state, 'g o n z a l e z', context());
+  assert.equal(spelled.state.task?.patient.name, 'Maria Gonzalez');
+  assert.equal(spelled.state.question, 'confirm');
+  assert.equal(spelled.state.misunderstood, 0);
+});
+
+test('a correction at the read-back changes one detail and reads back again, keeping the rest', () => {
+  const patient = { name: 'Maria Gonsalves', dob: '1990-01-02' };
+  const confirming = state(booking({ date: '2025-03-05', time: '15:00', openings: 'confirmed' }, patient), { question: 'confirm' });
+  const spelled = userTurn(confirming, "no, it's G-O-N-Z-A-L-E-Z", context());
+  assert.deepEqual(spelled.state.task?.patient, { name: 'Maria Gonzalez', dob: '1990-01-02' });
+  assert.deepEqual([spelled.state.task?.wanted.date, spelled.state.task?.wanted.time], ['2025-03-05', '15:00']);
+  assert.equal(spelled.state.question, 'confirm');
+  assert.match(spelled.say.join(' '), /Maria Gonzalez, born January second, nineteen ninety, on Wednesday, March fifth at three PM/);
+  assert.equal(spelled.call, undefined);
+
+  // A new day keeps who the patient is; the day's openings are checked again before the read-back.
+  const thursday = userTurn(confirming, 'no, thursday', context());
+  assert.deepEqual(thursday.state.task?.patient, patient);
+  assert.equal(thursday.state.task?.wanted.date, '2025-03-06');
+  assert.equal(thursday.state.task?.wanted.time, undefined);
+  assert.equal(thursday.call?.name, 'find_open_slots');
+
+  const tuesdayAtThree = userTurn(confirming, "no, it's tuesday at three", context());
+  assert.deepEqual(tuesdayAtThree.state.task?.patient, patient);
+  assert.deepEqual([tuesdayAtThree.state.task?.wanted.date, tuesdayAtThree.state.task?.wanted.time], ['2025-03-04', '15:00']);
+  assert.deepEqual(tuesdayAtThree.call && [tuesdayAtThree.call.name, tuesdayAtThree.call.args], ['find_open_slots', { date: '2025-03-04' }]);
+});

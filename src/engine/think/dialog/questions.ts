@@ -12,6 +12,8 @@ export function questionText(state: DialogState, question: Question): string {
       return task?.kind === 'book' ? "Can I have the patient's full name?" : "Can I have the patient's full name, please?";
     case 'last_name':
       return 'And the last name?';
+    case 'spell_name':
+      return "Could you spell the patient's last name for me?";
     case 'dob':
       return "And the patient's date of birth?";
     case 'dob_year':

@@ -8,7 +8,7 @@ import type { Slot } from './results.js';
 import type { PartOfDay } from './times.js';
 
 export type Question =
-  | 'task' | 'name' | 'last_name' | 'dob' | 'dob_year' | 'date' | 'time' | 'confirm' | 'change_what'
+  | 'task' | 'name' | 'last_name' | 'spell_name' | 'dob' | 'dob_year' | 'date' | 'time' | 'confirm' | 'change_what'
   | 'which_appointment' | 'anything_else' | 'offer_booking' | 'offer_transfer';
 
 /** The patient, as far as the caller has said. */

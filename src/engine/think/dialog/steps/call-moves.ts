@@ -2,8 +2,10 @@
 // staff, saying goodbye, and coping with words that were not understood.
 import type { OfficeTopic } from '../../../../domain/clinic-functions.js';
 import { retryText } from '../questions.js';
-import type { Step, StepContext } from '../state.js';
+import type { Question, Step, StepContext } from '../state.js';
 import { ask, call, say, update } from '../step.js';
+
+const NAME_QUESTIONS: ReadonlySet<Question> = new Set(['name', 'last_name']);
 
 export function officeInfo(step: Step, ctx: StepContext, topic: OfficeTopic): Step {
   if (!ctx.can('get_office_info')) return offerTransfer(say(step, "I'm sorry, I don't have the office details here."), ctx);
@@ -38,5 +40,7 @@ export function misunderstanding(step: Step, ctx: StepContext): Step {
     return transfer(sorry, ctx, 'the assistant could not understand the caller');
   }
   const next = say(update(step, { misunderstood }), "Sorry, I didn't catch that.");
+  // Names are where recognition fails most: a name missed twice is asked for letter by letter.
+  if (misunderstood >= 2 && NAME_QUESTIONS.has(next.state.question)) return ask(next, 'spell_name');
   return ask(next, next.state.question, retryText(next.state, next.state.question));
 }

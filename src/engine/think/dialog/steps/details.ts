@@ -5,9 +5,15 @@ import { toIsoDate } from '../calendar.js';
 import { findDates, findYear, type DateMention } from '../dates.js';
 import { slotChoice, yesOrNo } from '../intents.js';
 import { findName } from '../names.js';
-import { changesAppointment, type DialogState, type ExistingAppointment, type Patient, type StepContext, type Task, type WantedSlot } from '../state.js';
+import { findSpelling } from '../spelling.js';
+import {
+  changesAppointment, type DialogState, type ExistingAppointment, type Patient, type Question, type StepContext, type Task, type WantedSlot,
+} from '../state.js';
 import { findPartOfDay, findTimes, toHhmm } from '../times.js';
 import { hasAnyPhrase } from '../words.js';
+
+/** Questions a spelled name may answer. */
+const SPELLING_ANSWERS: ReadonlySet<Question> = new Set(['name', 'last_name', 'spell_name', 'confirm', 'change_what']);
 
 const FIRST_AVAILABLE = ['earliest', 'first available', 'as soon as possible', 'soonest', 'any day', 'anytime', 'any time', 'whenever', 'next available'];
 
@@ -83,15 +89,28 @@ export function readDetails(state: DialogState, task: Task, tokens: readonly str
     understood = true;
   }
 
-  const name = findName(tokens, question === 'name' || question === 'last_name');
-  if (name) {
-    patient.name = question === 'last_name' && patient.name && name.words === 1 ? `${patient.name} ${name.name}` : name.name;
+  // A spelling is always the last name: asked for, or a correction of the name read back.
+  const spelled = SPELLING_ANSWERS.has(question) ? findSpelling(tokens) : undefined;
+  const name = spelled ? undefined : findName(tokens, question === 'name' || question === 'last_name' || question === 'spell_name');
+  if (spelled) {
+    patient.name = withLastName(patient.name, spelled);
+    understood = true;
+  } else if (name) {
+    if (question === 'spell_name' && name.words === 1) patient.name = withLastName(patient.name, name.name);
+    else patient.name = question === 'last_name' && patient.name && name.words === 1 ? `${patient.name} ${name.name}` : name.name;
     understood = true;
   }
 
   const read: Task = changesAppointment(task) && existing ? { ...task, patient, wanted, existing } : { ...task, patient, wanted };
   if (understood || (question !== 'confirm' && question !== 'change_what')) return { task: read, understood };
   return amend(read, tokens, question === 'confirm');
+}
+
+/** "Maria Gonsalves" with "Gonzalez" spelled is "Maria Gonzalez"; a lone first name keeps it and gains the last. */
+function withLastName(name: string | undefined, last: string): string {
+  const words = name?.split(' ') ?? [];
+  if (words.length >= 2) words.pop();
+  return [...words, last].join(' ');
 }
 
 /** The appointment the caller names by its day: any day when none were looked up, else one of those found. */
